@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { registerCollect } from './collect.js';
+import { reportError } from './common.js';
+import { registerConfig } from './config.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
+import { registerMigrate } from './migrate.js';
+import { registerParse } from './parse.js';
+import { registerReprocess } from './reprocess.js';
+import { registerServe } from './serve.js';
+import { VERSION } from './version.js';
+
+const program = new Command('calltrail')
+  .description('Call accounting and CDR analytics: collect, parse, store and report call records.')
+  .version(VERSION)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+registerServe(program);
+registerCollect(program);
+registerParse(program);
+registerImport(program);
+registerExport(program);
+registerReprocess(program);
+registerMigrate(program);
+registerConfig(program);
+program.commands.forEach((c) => c.exitOverride());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here with code 0; usage errors with 2.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = reportError(err);
+  }
+}

@@ -1,0 +1,114 @@
+import { createReadStream } from 'node:fs';
+import type { Command } from 'commander';
+import type { Call } from '../core/call.js';
+import { CalltrailError } from '../core/errors.js';
+import { isValidTimeZone } from '../core/time.js';
+import { detectFormat } from '../formats/detect.js';
+import type { Format, ParseContext, ParseResult } from '../formats/format.js';
+import { getFormat } from '../formats/registry.js';
+import { sampleRecords } from '../formats/sample.js';
+import { createFramer, type FramedRecord } from '../framing/framer.js';
+import { normalizeCall } from '../pipeline/normalize.js';
+import { fileSize } from '../transports/file.js';
+
+interface ParseFlags {
+  format: string;
+  tz: string;
+  refDate?: string;
+  mergeLegs?: boolean;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+function write(text: string): Promise<void> | undefined {
+  if (text === '' || process.stdout.write(text)) return undefined;
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
+function callsText(calls: Call[]): string {
+  let out = '';
+  for (const call of calls) out += JSON.stringify(normalizeCall(call, {})) + '\n';
+  return out;
+}
+
+/** Reads the first chunks of a stream (for detection) and hands back an iterator over all of it. */
+async function withHead(input: AsyncIterable<string>): Promise<{ head: string; chunks: AsyncIterable<string> }> {
+  const iterator = input[Symbol.asyncIterator]();
+  const first: string[] = [];
+  let size = 0;
+  let done = false;
+  while (size < HEAD_BYTES) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    first.push(next.value);
+    size += next.value.length;
+  }
+  async function* all(): AsyncGenerator<string> {
+    yield* first;
+    if (done) return;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { head: first.join(''), chunks: all() };
+}
+
+export async function runParse(file: string | undefined, flags: ParseFlags): Promise<void> {
+  if (!isValidTimeZone(flags.tz)) throw new CalltrailError('USAGE', `--tz: unknown time zone "${flags.tz}"`);
+  if (flags.refDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.refDate)) {
+    throw new CalltrailError('USAGE', `--ref-date: "${flags.refDate}" is not YYYY-MM-DD`);
+  }
+  const fromFile = file !== undefined && file !== '-';
+  if (fromFile) fileSize(file);
+  const input = fromFile ? createReadStream(file, { encoding: 'utf8' }) : process.stdin.setEncoding('utf8');
+  const { head, chunks } = await withHead(input as AsyncIterable<string>);
+  if (head.trim() === '') return; // empty input: no calls, nothing to detect
+
+  let format: Format;
+  if (flags.format === 'auto') {
+    format = detectFormat(sampleRecords(head), fromFile ? file : 'standard input').format;
+    process.stderr.write(JSON.stringify({ detected: format.id }) + '\n');
+  } else {
+    format = getFormat(flags.format);
+  }
+  const ctx: ParseContext = { timeZone: flags.tz, referenceDate: flags.refDate ?? new Date().toISOString().slice(0, 10) };
+  const parser = format.createParser(ctx);
+  const assembler = format.createAssembler?.(ctx) ?? null;
+  const framer = createFramer(format.framing);
+
+  /** The parse of one record as NDJSON text; errors go to stderr as they happen. */
+  const handle = (record: FramedRecord): string => {
+    let result: ParseResult;
+    if (record.truncated) {
+      result = { kind: 'error', error: `record longer than ${record.text.length} bytes` };
+    } else {
+      try {
+        result = parser(record.text);
+      } catch (err) {
+        result = { kind: 'error', error: `parser failed: ${(err as Error).message}` };
+      }
+    }
+    if (result.kind === 'call') return callsText([result.call]);
+    if (result.kind === 'event' && assembler) return callsText(assembler.push(result.event));
+    if (result.kind === 'error') {
+      process.stderr.write(JSON.stringify({ line: record.line, error: result.error, raw: record.text.slice(0, 200) }) + '\n');
+    }
+    return '';
+  };
+  for await (const chunk of chunks) await write(framer.push(chunk).map(handle).join(''));
+  await write(framer.end().map(handle).join(''));
+  if (assembler) await write(callsText(assembler.flush()));
+}
+
+export function registerParse(program: Command): void {
+  program
+    .command('parse')
+    .description('parse records from a file (or - for standard input) and print one JSON call per line')
+    .argument('[file]', 'the file to read; - or nothing for standard input')
+    .option('--format <id>', 'format id, or auto to detect it', 'auto')
+    .option('--tz <iana>', "the switch's time zone", 'UTC')
+    .option('--ref-date <YYYY-MM-DD>', 'the day the records were received (for formats whose dates have no year)')
+    .option('--merge-legs', 'one object per logical call for multi-leg CDR formats')
+    .action(async (file: string | undefined, flags: ParseFlags) => runParse(file, flags));
+}

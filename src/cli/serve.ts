@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { logger } from '../core/log.js';
+import { startCollector } from '../collector/collector.js';
+import { CallBus } from '../pipeline/bus.js';
+import { syncSwitches } from '../pipeline/switches.js';
+import { buildApp } from '../server/app.js';
+import { openDatabase } from '../store/database.js';
+import { migrate } from '../store/migrate.js';
+import { loadConfigFrom, parsePortOption, type StoreFlags } from './common.js';
+import { VERSION } from './version.js';
+
+const log = logger('serve');
+
+interface ServeFlags extends StoreFlags {
+  port?: number;
+  host?: string;
+}
+
+/** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
+export function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the web UI, the API and the collectors on one database')
+    .option('--config <file>', 'configuration file (default ./calltrail.yaml when present)')
+    .option('--data <dir>', 'embedded database directory (default ./data)')
+    .option('--database <url>', 'PostgreSQL URL instead of the embedded database')
+    .option('--port <n>', 'HTTP port (default 8080)', parsePortOption)
+    .option('--host <addr>', 'address to listen on')
+    .action(async (flags: ServeFlags) => {
+      const loaded = loadConfigFrom(flags);
+      const { config } = loaded;
+      const database = await openDatabase({ data: config.data, url: config.database, purpose: 'calltrail serve' });
+      try {
+        await migrate(database);
+        const switches = await syncSwitches(database, config);
+        const bus = new CallBus();
+        const collector = await startCollector(database, config, switches, { bus });
+        const app = await buildApp({ database, bus, version: VERSION });
+        const host = flags.host ?? config.server.host;
+        await app.listen({ port: config.server.port, host });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.server.port;
+        process.stderr.write(
+          `calltrail ${VERSION} serving http://${host === '0.0.0.0' ? 'localhost' : host}:${port} ` +
+            `(${database.engine}: ${database.location}, ${switches.size} switch(es))\n`,
+        );
+        const signal = await untilStopped();
+        log.info({ signal }, 'stopping');
+        await app.close();
+        await collector.stop();
+      } finally {
+        await database.close();
+      }
+    });
+}

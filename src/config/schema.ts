@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { hasFormat } from '../formats/registry.js';
+import { isValidTimeZone } from '../core/time.js';
+
+// The one typed schema of calltrail.yaml. Unknown keys are errors, so a typo is listed, not ignored.
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, 'expected "HOST:PORT", e.g. "127.0.0.1:9000"');
+const port = z.number().int().min(1).max(65535);
+const hexBytes = z.string().regex(/^([0-9a-fA-F]{2})(\s*[0-9a-fA-F]{2})*$/, 'expected hex bytes such as "02 00 00 00 84 00"');
+
+export const dialPlanSchema = z
+  .object({
+    country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as "GB"').optional(),
+    areaCode: z.string().regex(/^\d+$/).optional(),
+    outsideLine: z.union([z.string().regex(/^\d+$/), z.array(z.string().regex(/^\d+$/))]).optional(),
+    nationalPrefix: z.string().regex(/^\d*$/).optional(),
+    internationalPrefix: z.string().regex(/^\d*$/).optional(),
+    extensionLength: z.object({ min: z.number().int().min(1), max: z.number().int().max(12) }).strict().optional(),
+  })
+  .strict();
+
+const common = {
+  name: z.string().min(1).optional(),
+  enabled: z.boolean().default(true),
+  maxRecordBytes: z.number().int().min(16).max(16 * 1024 * 1024).optional(),
+};
+
+export const sourceSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('file'), path: z.string().min(1), follow: z.boolean().default(false), ...common }).strict(),
+  z.object({ type: z.literal('tcp-server'), listen: hostPort, allow: z.array(z.string()).optional(), ...common }).strict(),
+  z
+    .object({
+      type: z.literal('tcp-client'),
+      host: z.string().min(1),
+      port,
+      startBytes: hexBytes.optional(),
+      ...common,
+    })
+    .strict(),
+  z.object({ type: z.literal('udp'), listen: hostPort, ...common }).strict(),
+  z
+    .object({
+      type: z.literal('serial'),
+      path: z.string().min(1),
+      baudRate: z.number().int().positive().default(9600),
+      dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
+      parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
+      stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
+      ...common,
+    })
+    .strict(),
+]);
+
+export const switchSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
+    tenant: z.string().min(1).default('default'),
+    format: z.string().refine(hasFormat, { error: (iss) => `unknown format "${String(iss.input)}"` }).optional(),
+    formatFile: z.string().min(1).optional(),
+    timezone: z.string().refine(isValidTimeZone, { error: (iss) => `unknown time zone "${String(iss.input)}"` }).default('UTC'),
+    dialPlan: dialPlanSchema.default({}),
+    sources: z.array(sourceSchema).default([]),
+  })
+  .strict()
+  .refine((s) => (s.format === undefined) !== (s.formatFile === undefined), {
+    message: 'give either format or formatFile',
+    path: ['format'],
+  });
+
+export const configSchema = z
+  .object({
+    data: z.string().min(1).optional(),
+    database: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    server: z
+      .object({ port: port.default(8080), host: z.string().default('0.0.0.0') })
+      .strict()
+      .default({ port: 8080, host: '0.0.0.0' }),
+    collector: z.object({ id: z.string().min(1).optional() }).strict().default({}),
+    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') }).strict().default({ level: 'info' }),
+    mail: z
+      .object({
+        host: z.string().min(1),
+        port: port.default(25),
+        secure: z.boolean().default(false),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        from: z.string().min(3),
+      })
+      .strict()
+      .optional(),
+    switches: z.array(switchSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.switches.forEach((s, i) => {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['switches', i, 'name'], message: `duplicate switch name "${s.name}"` });
+      seen.add(s.name);
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type SwitchConfig = z.infer<typeof switchSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type DialPlan = z.infer<typeof dialPlanSchema>;

@@ -1,0 +1,24 @@
+import { CalltrailError } from '../core/errors.js';
+import type { Format } from './format.js';
+import { cdrstatsCsv } from './cdrstats-csv/format.js';
+
+// Adding a format is adding its folder and one line here.
+const FORMATS: readonly Format[] = [cdrstatsCsv];
+
+const byId = new Map(FORMATS.map((f) => [f.id, f]));
+
+export function allFormats(): readonly Format[] {
+  return FORMATS;
+}
+
+export function getFormat(id: string): Format {
+  const format = byId.get(id);
+  if (!format) {
+    throw new CalltrailError('FORMAT_UNKNOWN', `unknown format "${id}"; known formats: ${[...byId.keys()].join(', ')}`);
+  }
+  return format;
+}
+
+export function hasFormat(id: string): boolean {
+  return byId.has(id);
+}

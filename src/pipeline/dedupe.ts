@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { Call } from '../core/call.js';
+
+// Dedupe keys (DESIGN.md "store"): the switch plus the vendor's call id and start where the format
+// has ids; otherwise the switch plus a hash of the record text (line endings and trailing spaces
+// normalized) plus the ordinal of that text among identical records of the same stream and window.
+
+function uuidOf(text: string): string {
+  const h = createHash('md5').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The record text as every collector sees it, whatever line endings and padding it arrived with. */
+export function normalizeRecordText(raw: string): string {
+  return raw.replace(/[ \t\r]+(?=\n|$)/g, '');
+}
+
+/** A short hash of the normalized record text. */
+export function recordTextHash(raw: string): string {
+  return createHash('md5').update(normalizeRecordText(raw)).digest('base64');
+}
+
+export function callIdKey(switchName: string, call: Call): string {
+  return uuidOf(`${switchName}\u001fid\u001f${call.callId}\u001f${Date.parse(call.startedAt)}`);
+}
+
+export function recordKey(switchName: string, textHash: string, ordinal: number): string {
+  return uuidOf(`${switchName}\u001frec\u001f${textHash}\u001f${ordinal}`);
+}
+
+/**
+ * Counts identical record texts within a window of receive time: the third identical line in a
+ * minute is ordinal 2 here and at every redundant collector that received the same stream.
+ */
+export class OrdinalTracker {
+  private readonly seen = new Map<string, { count: number; lastMs: number }>();
+  private lastSweepMs = 0;
+
+  constructor(private readonly windowMs = 3600 * 1000) {}
+
+  next(textHash: string, receivedMs: number): number {
+    if (receivedMs - this.lastSweepMs > this.windowMs) this.sweep(receivedMs);
+    const entry = this.seen.get(textHash);
+    if (!entry || receivedMs - entry.lastMs > this.windowMs) {
+      this.seen.set(textHash, { count: 1, lastMs: receivedMs });
+      return 0;
+    }
+    entry.lastMs = receivedMs;
+    return entry.count++;
+  }
+
+  private sweep(nowMs: number): void {
+    for (const [key, entry] of this.seen) if (nowMs - entry.lastMs > this.windowMs) this.seen.delete(key);
+    this.lastSweepMs = nowMs;
+  }
+}
