@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Call } from '../core/call.js';
 import { DIRECTIONS, DISPOSITIONS } from '../core/call.js';
 import { createFramer } from '../framing/framer.js';
@@ -118,3 +118,13 @@ export const conformance = {
     }
   },
 };
+
+/** Registers the shared suite for one format; every format's own test file calls it. */
+export function describeConformance(format: Format): void {
+  describe(`format ${format.id}: conformance`, () => {
+    it('parses every fixture record, and every record of a .bad. fixture is an error', () => conformance.fixturesParse(format));
+    it('answers junk and mutated records with an error, never a throw', () => conformance.junkIsAnError(format));
+    it('parses back what it renders', () => conformance.renderRoundTrips(format));
+    it('is detected from its own fixtures', () => conformance.detectsItsOwnFixtures(format));
+  });
+}
