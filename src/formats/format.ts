@@ -53,6 +53,8 @@ export interface Format {
    * `record-hash` otherwise (key = switch + normalized record text + ordinal among identical ones).
    */
   dedupe: 'call-id' | 'record-hash';
+  /** The resolution of the start time the format prints, in seconds (60 for `hh:mm` formats). Default 1. */
+  startPrecisionSeconds?: number;
   /** How sure (0…1) the format is that these sample records are its own. */
   detect(sample: readonly string[]): number;
   createParser(ctx: ParseContext): RecordParser;
