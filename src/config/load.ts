@@ -89,6 +89,20 @@ export function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): ConfigPro
   }));
 }
 
+/** Checks across entries, on the raw input so that they are reported even when other keys are invalid. */
+function crossChecks(raw: Raw): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!Array.isArray(raw.switches)) return problems;
+  const seen = new Set<string>();
+  raw.switches.forEach((sw: unknown, i) => {
+    const name = isPlainObject(sw) && typeof sw.name === 'string' ? sw.name : null;
+    if (name === null) return;
+    if (seen.has(name)) problems.push({ path: `switches[${i}].name`, message: `duplicate switch name "${name}"` });
+    seen.add(name);
+  });
+  return problems;
+}
+
 export interface LoadedConfig {
   config: Config;
   /** The file it came from, or null when none was used. */
@@ -112,6 +126,7 @@ export function loadConfig(options: { file?: string | undefined; cli?: CliOverri
   const merged = overlay(overlay(fromFile.raw, fromEnv.raw), cli);
   const result = configSchema.safeParse(merged);
   if (!result.success) problems.push(...formatIssues(result.error.issues));
+  problems.push(...crossChecks(merged));
   if (problems.length > 0 || !result.success) {
     throw new CalltrailError('CONFIG_INVALID', `${file ?? 'configuration'}: ${problems.length} problem(s)`, problems);
   }

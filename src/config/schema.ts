@@ -90,14 +90,7 @@ export const configSchema = z
       .optional(),
     switches: z.array(switchSchema).default([]),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    const seen = new Set<string>();
-    c.switches.forEach((s, i) => {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['switches', i, 'name'], message: `duplicate switch name "${s.name}"` });
-      seen.add(s.name);
-    });
-  });
+  .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type SwitchConfig = z.infer<typeof switchSchema>;
