@@ -6,6 +6,7 @@ import { isValidTimeZone } from '../core/time.js';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, 'expected "HOST:PORT", e.g. "127.0.0.1:9000"');
 const port = z.number().int().min(1).max(65535);
+const listenPort = z.number().int().min(0).max(65535); // 0: any free port
 const hexBytes = z.string().regex(/^([0-9a-fA-F]{2})(\s*[0-9a-fA-F]{2})*$/, 'expected hex bytes such as "02 00 00 00 84 00"');
 
 export const dialPlanSchema = z
@@ -72,7 +73,7 @@ export const configSchema = z
     data: z.string().min(1).optional(),
     database: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     server: z
-      .object({ port: port.default(8080), host: z.string().default('0.0.0.0') })
+      .object({ port: listenPort.default(8080), host: z.string().default('0.0.0.0') })
       .strict()
       .default({ port: 8080, host: '0.0.0.0' }),
     collector: z.object({ id: z.string().min(1).optional() }).strict().default({}),
