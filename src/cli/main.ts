@@ -8,6 +8,7 @@ import { registerMigrate } from './migrate.js';
 import { registerParse } from './parse.js';
 import { registerReprocess } from './reprocess.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { VERSION } from './version.js';
 
 const program = new Command('calltrail')
@@ -23,6 +24,7 @@ registerImport(program);
 registerExport(program);
 registerReprocess(program);
 registerMigrate(program);
+registerSimulate(program);
 registerConfig(program);
 program.commands.forEach((c) => c.exitOverride());
 

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   FILE_UNREADABLE: 'a file cannot be read',
   DATA_DIR_LOCKED: 'another process owns the data directory',
   DATABASE_UNREACHABLE: 'the database cannot be reached',
+  TRANSPORT: 'a connection, port or device failed',
   DATABASE_ERROR: 'the database refused an operation',
   MIGRATION_FAILED: 'a migration failed',
   FORMAT_UNKNOWN: 'no such format',

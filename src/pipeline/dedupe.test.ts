@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCall } from '../core/call.js';
+import { callIdKey, OrdinalTracker, recordKey, recordTextHash } from './dedupe.js';
+
+describe('dedupe keys', () => {
+  it('hash the record text with line endings and trailing spaces normalized', () => {
+    expect(recordTextHash('01/02/26 10:15AM  201 01 123   \r')).toBe(recordTextHash('01/02/26 10:15AM  201 01 123'));
+    expect(recordTextHash('a\r\nb  ')).toBe(recordTextHash('a\nb'));
+    expect(recordTextHash('01/02/26 10:15AM  201 01 123')).not.toBe(recordTextHash('01/02/26 10:15AM  201 01 124'));
+  });
+
+  it('separate identical records by ordinal, and calls by id and start', () => {
+    const h = recordTextHash('same line');
+    expect(recordKey('pbx', h, 0)).not.toBe(recordKey('pbx', h, 1));
+    expect(recordKey('pbx', h, 0)).not.toBe(recordKey('other', h, 0));
+    expect(recordKey('pbx', h, 0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const call = { ...emptyCall('x', '2026-01-01T10:00:00+01:00', 'r'), callId: '42' };
+    expect(callIdKey('pbx', call)).toBe(callIdKey('pbx', { ...call, startedAt: '2026-01-01T09:00:00+00:00' }));
+    expect(callIdKey('pbx', call)).not.toBe(callIdKey('pbx', { ...call, startedAt: '2026-01-02T10:00:00+01:00' }));
+  });
+
+  it('count identical records within the window', () => {
+    const t = new OrdinalTracker(60_000);
+    expect([t.next('a', 0), t.next('a', 1000), t.next('b', 1000), t.next('a', 2000)]).toEqual([0, 1, 0, 2]);
+    expect(t.next('a', 2000 + 60_001)).toBe(0); // a quiet spell longer than the window starts again
+  });
+});
