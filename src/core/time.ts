@@ -21,10 +21,10 @@ export interface ZonedInstant {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCache = new Map<string, number>();
+/** Per zone: offset by quarter-hour bucket. Number keys keep the lookup cheap. */
+const offsetCache = new Map<string, Map<number, number>>();
 const QUARTER_HOUR = 15 * 60 * 1000;
 const DAY = 24 * 3600 * 1000;
-
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
@@ -57,16 +57,20 @@ export function isValidTimeZone(timeZone: string): boolean {
 export function offsetAt(timeZone: string, epochMs: number): number {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
   const bucket = Math.floor(epochMs / QUARTER_HOUR);
-  const key = timeZone + '|' + bucket;
-  const cached = offsetCache.get(key);
+  let zone = offsetCache.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    offsetCache.set(timeZone, zone);
+  }
+  const cached = zone.get(bucket);
   if (cached !== undefined) return cached;
   const at = bucket * QUARTER_HOUR;
   const parts = formatterFor(timeZone).formatToParts(new Date(at));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const offset = Math.round((asUtc - at) / 60000);
-  if (offsetCache.size > 200_000) offsetCache.clear();
-  offsetCache.set(key, offset);
+  if (zone.size > 200_000) zone.clear();
+  zone.set(bucket, offset);
   return offset;
 }
 
@@ -89,31 +93,39 @@ export function fromLocal(t: LocalTime, timeZone: string): ZonedInstant {
   return { epochMs, offsetMinutes: offsetAt(timeZone, epochMs) };
 }
 
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : String(n);
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? '0' : '') + n);
+const offsetText = new Map<number, string>();
+let lastDay = NaN;
+let lastDayText = '';
+
+function offsetSuffix(offsetMinutes: number): string {
+  let text = offsetText.get(offsetMinutes);
+  if (text === undefined) {
+    const abs = Math.abs(offsetMinutes);
+    text = (offsetMinutes < 0 ? '-' : '+') + TWO_DIGITS[Math.floor(abs / 60)]! + ':' + TWO_DIGITS[abs % 60]!;
+    offsetText.set(offsetMinutes, text);
+  }
+  return text;
 }
 
-/** ISO-8601 with the offset, e.g. `2015-10-21T12:13:10+02:00`. */
+/** ISO-8601 with the offset, e.g. `2015-10-21T12:13:10+02:00`. Whole seconds. */
 export function toIso(epochMs: number, offsetMinutes: number): string {
-  const d = new Date(epochMs + offsetMinutes * 60000);
-  const sign = offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMinutes);
+  const local = epochMs + offsetMinutes * 60000;
+  const day = Math.floor(local / DAY);
+  if (day !== lastDay) {
+    const d = new Date(day * DAY);
+    lastDay = day;
+    lastDayText = d.getUTCFullYear() + '-' + TWO_DIGITS[d.getUTCMonth() + 1]! + '-' + TWO_DIGITS[d.getUTCDate()]! + 'T';
+  }
+  const secondOfDay = Math.floor((local - day * DAY) / 1000);
   return (
-    d.getUTCFullYear() +
-    '-' +
-    pad2(d.getUTCMonth() + 1) +
-    '-' +
-    pad2(d.getUTCDate()) +
-    'T' +
-    pad2(d.getUTCHours()) +
+    lastDayText +
+    TWO_DIGITS[Math.floor(secondOfDay / 3600)]! +
     ':' +
-    pad2(d.getUTCMinutes()) +
+    TWO_DIGITS[Math.floor(secondOfDay / 60) % 60]! +
     ':' +
-    pad2(d.getUTCSeconds()) +
-    sign +
-    pad2(Math.floor(abs / 60)) +
-    ':' +
-    pad2(abs % 60)
+    TWO_DIGITS[secondOfDay % 60]! +
+    offsetSuffix(offsetMinutes)
   );
 }
 
@@ -131,6 +143,12 @@ export function addSeconds(iso: string, seconds: number, timeZone: string): stri
 export function isValidLocal(t: LocalTime): boolean {
   if (t.month < 1 || t.month > 12 || t.day < 1 || t.hour > 23 || t.minute > 59 || t.second > 59) return false;
   if (t.hour < 0 || t.minute < 0 || t.second < 0) return false;
-  const daysInMonth = new Date(Date.UTC(t.year, t.month, 0)).getUTCDate();
-  return t.day <= daysInMonth;
+  return t.day <= daysInMonth(t.year, t.month);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
 }

@@ -11,9 +11,12 @@ describe('dedupe keys', () => {
 
   it('separate identical records by ordinal, and calls by id and start', () => {
     const h = recordTextHash('same line');
-    expect(recordKey('pbx', h, 0)).not.toBe(recordKey('pbx', h, 1));
-    expect(recordKey('pbx', h, 0)).not.toBe(recordKey('other', h, 0));
-    expect(recordKey('pbx', h, 0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const at = Date.UTC(2026, 0, 1, 10);
+    expect(recordKey('pbx', at, h, 0)).not.toBe(recordKey('pbx', at, h, 1));
+    expect(recordKey('pbx', at, h, 0)).not.toBe(recordKey('other', at, h, 0));
+    expect(recordKey('pbx', at, h, 0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // Keys lead with the start time, so later calls sort after earlier ones in the index.
+    expect(recordKey('pbx', at + 1000, h, 0) > recordKey('pbx', at, h, 0)).toBe(true);
     const call = { ...emptyCall('x', '2026-01-01T10:00:00+01:00', 'r'), callId: '42' };
     expect(callIdKey('pbx', call)).toBe(callIdKey('pbx', { ...call, startedAt: '2026-01-01T09:00:00+00:00' }));
     expect(callIdKey('pbx', call)).not.toBe(callIdKey('pbx', { ...call, startedAt: '2026-01-02T10:00:00+01:00' }));

@@ -1,13 +1,19 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Call } from '../core/call.js';
 
 // Dedupe keys (DESIGN.md "store"): the switch plus the vendor's call id and start where the format
 // has ids; otherwise the switch plus a hash of the record text (line endings and trailing spaces
 // normalized) plus the ordinal of that text among identical records of the same stream and window.
 
-function uuidOf(text: string): string {
-  const h = createHash('md5').update(text).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+/**
+ * A UUID-shaped key: the call's start (seconds, 6 bytes) then 10 bytes of an MD5 of the identity.
+ * Leading with time keeps inserts into the primary-key index mostly in order, which makes bulk
+ * loads several times faster than with fully random keys.
+ */
+function keyOf(startedAtMs: number, identity: string): string {
+  const time = Math.max(0, Math.floor(startedAtMs / 1000)).toString(16).padStart(12, '0').slice(-12);
+  const h = hash('md5', identity, 'hex');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8, 20)}`;
 }
 
 /** The record text as every collector sees it, whatever line endings and padding it arrived with. */
@@ -17,15 +23,17 @@ export function normalizeRecordText(raw: string): string {
 
 /** A short hash of the normalized record text. */
 export function recordTextHash(raw: string): string {
-  return createHash('md5').update(normalizeRecordText(raw)).digest('base64');
+  return hash('md5', normalizeRecordText(raw), 'base64');
 }
 
 export function callIdKey(switchName: string, call: Call): string {
-  return uuidOf(`${switchName}\u001fid\u001f${call.callId}\u001f${Date.parse(call.startedAt)}`);
+  const startedAtMs = Date.parse(call.startedAt);
+  return keyOf(startedAtMs, `${switchName}\u001fid\u001f${call.callId}\u001f${startedAtMs}`);
 }
 
-export function recordKey(switchName: string, textHash: string, ordinal: number): string {
-  return uuidOf(`${switchName}\u001frec\u001f${textHash}\u001f${ordinal}`);
+/** The key of a record-hash call; `startedAtMs` is the parsed start, which the record text fixes. */
+export function recordKey(switchName: string, startedAtMs: number, textHash: string, ordinal: number): string {
+  return keyOf(startedAtMs, `${switchName}\u001frec\u001f${textHash}\u001f${ordinal}`);
 }
 
 /**

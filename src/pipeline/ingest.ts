@@ -245,7 +245,7 @@ export class IngestStream {
     if (result.kind === 'call') {
       const key = this.sw.format.dedupe === 'call-id' && result.call.callId
         ? callIdKey(this.sw.row.name, result.call)
-        : recordKey(this.sw.row.name, textHash, entry.ordinal);
+        : recordKey(this.sw.row.name, Date.parse(result.call.startedAt), textHash, entry.ordinal);
       return this.sink.add(entry, [this.toStore(result.call, key, [entry])], null, trace);
     }
     if (result.kind === 'event') {

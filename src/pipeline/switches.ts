@@ -1,24 +1,65 @@
+import { dirname, resolve } from 'node:path';
+import type { ConfigProblem } from '../config/load.js';
 import type { Config, SwitchConfig } from '../config/schema.js';
 import { CalltrailError } from '../core/errors.js';
-import { getFormat } from '../formats/registry.js';
+import { readDefinitionFile } from '../formats/declarative/load.js';
+import type { Format } from '../formats/format.js';
+import { getFormat, hasFormat } from '../formats/registry.js';
 import type { Database } from '../store/database.js';
 import { SwitchesRepository, type SwitchRow } from '../store/switches-repository.js';
 import type { SwitchRuntime } from './ingest.js';
 
+export interface SwitchFormatOptions {
+  /** The config file the switches come from: `formatFile` paths are relative to its folder (default: the working directory). */
+  configFile?: string | null;
+}
+
+/**
+ * The format of every configured switch: a built-in one by id, or a declarative definition loaded
+ * from `formatFile`. Every problem of every definition is thrown together as CONFIG_INVALID.
+ */
+export function loadSwitchFormats(config: Config, options: SwitchFormatOptions = {}): Map<string, Format> {
+  const base = options.configFile ? dirname(resolve(options.configFile)) : process.cwd();
+  const formats = new Map<string, Format>();
+  const problems: ConfigProblem[] = [];
+  config.switches.forEach((sw, i) => {
+    if (sw.formatFile === undefined) {
+      formats.set(sw.name, getFormat(sw.format!));
+      return;
+    }
+    const prefix = `switches[${i}].formatFile`;
+    const loaded = readDefinitionFile(resolve(base, sw.formatFile));
+    if (!loaded.ok) {
+      for (const p of loaded.problems) {
+        problems.push({ path: p.path.startsWith('(') ? prefix : `${prefix}.${p.path}`, message: p.message });
+      }
+      return;
+    }
+    if (hasFormat(loaded.format.id)) {
+      problems.push({ path: `${prefix}.id`, message: `"${loaded.format.id}" is a built-in format's id; give the definition an id of its own` });
+    }
+    formats.set(sw.name, loaded.format);
+  });
+  if (problems.length > 0) {
+    throw new CalltrailError('CONFIG_INVALID', `${options.configFile ?? 'configuration'}: ${problems.length} problem(s) in format definitions`, problems);
+  }
+  return formats;
+}
+
 /** Brings the switches table up to date with the config; returns each switch ready for ingest. */
-export async function syncSwitches(database: Database, config: Config): Promise<Map<string, SwitchRuntime>> {
+export async function syncSwitches(database: Database, config: Config, options: SwitchFormatOptions = {}): Promise<Map<string, SwitchRuntime>> {
+  const formats = loadSwitchFormats(config, options);
   const repo = new SwitchesRepository(database);
   const out = new Map<string, SwitchRuntime>();
   for (const sw of config.switches) {
-    if (!sw.format) {
-      throw new CalltrailError('FORMAT_UNKNOWN', `switches.${sw.name}: formatFile (declarative formats) arrives with the PBX formats issue`);
-    }
-    const row = await repo.upsert({ name: sw.name, tenant: sw.tenant, format: sw.format, timezone: sw.timezone, dialPlan: sw.dialPlan });
-    out.set(sw.name, runtimeOf(row, sw));
+    const format = formats.get(sw.name)!;
+    // A declarative switch's row holds its definition's id; the runtime carries the compiled Format.
+    const row = await repo.upsert({ name: sw.name, tenant: sw.tenant, format: format.id, timezone: sw.timezone, dialPlan: sw.dialPlan });
+    out.set(sw.name, runtimeOf(row, sw, format));
   }
   return out;
 }
 
-export function runtimeOf(row: SwitchRow, sw?: SwitchConfig): SwitchRuntime {
-  return { row, format: getFormat(row.format), dialPlan: sw?.dialPlan ?? (row.dialPlan as SwitchRuntime['dialPlan']) };
+export function runtimeOf(row: SwitchRow, sw?: SwitchConfig, format?: Format): SwitchRuntime {
+  return { row, format: format ?? getFormat(row.format), dialPlan: sw?.dialPlan ?? (row.dialPlan as SwitchRuntime['dialPlan']) };
 }

@@ -104,11 +104,11 @@ export interface RollupSource {
 export function rollupDeltas(calls: Iterable<RollupSource>, sign: 1 | -1): RollupDelta[] {
   const byKey = new Map<string, RollupDelta>();
   for (const c of calls) {
-    const hour = new Date(Math.floor(c.startedAtMs / HOUR) * HOUR).toISOString();
-    const key = `${c.switchId}|${hour}|${c.direction}|${c.disposition}`;
+    const hourMs = Math.floor(c.startedAtMs / HOUR) * HOUR;
+    const key = `${c.switchId}|${hourMs}|${c.direction}|${c.disposition}`;
     let d = byKey.get(key);
     if (!d) {
-      d = { switchId: c.switchId, tenantId: c.tenantId, hour, direction: c.direction, disposition: c.disposition, calls: 0, answered: 0, talkSeconds: 0, durationSeconds: 0 };
+      d = { switchId: c.switchId, tenantId: c.tenantId, hour: new Date(hourMs).toISOString(), direction: c.direction, disposition: c.disposition, calls: 0, answered: 0, talkSeconds: 0, durationSeconds: 0 };
       byKey.set(key, d);
     }
     d.calls += sign;
@@ -173,27 +173,40 @@ export async function storeEvents(tx: Tx, events: EventToStore[]): Promise<void>
 
 /**
  * Inserts the calls not stored yet and keeps the hourly rollups in step, in the caller's
- * transaction. New keys are found first and then COPYed, which is twice as fast as
- * INSERT … ON CONFLICT; a concurrent writer storing the same key makes the COPY fail with a
- * unique violation, and the caller retries the transaction.
+ * transaction. The batch is COPYed straight into calls (the fast path: imports and live streams
+ * bring new calls); when a key is already stored the COPY fails on the unique key, and the batch
+ * goes through a staging table with INSERT … ON CONFLICT DO NOTHING instead, which tells which
+ * calls were new.
  */
 export async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchResult> {
   if (calls.length === 0) return { inserted: [], duplicates: 0 };
-  const existing = new Set(
-    (await tx.query<{ id: string }>('SELECT id::text AS id FROM calls WHERE id = ANY($1::uuid[])', [calls.map((c) => c.key)])).map((r) => r.id),
-  );
-  const inserted: CallToStore[] = [];
+  const seen = new Set<string>();
+  const unique: CallToStore[] = [];
   let text = '';
   for (const c of calls) {
-    if (existing.has(c.key)) continue;
-    existing.add(c.key); // a second copy within the batch is a duplicate too
-    inserted.push(c);
+    if (seen.has(c.key)) continue; // a second copy within the batch is a duplicate too
+    seen.add(c.key);
+    unique.push(c);
     text += callCopyRow(c);
   }
-  if (inserted.length > 0) {
+  let inserted = unique;
+  await tx.query('SAVEPOINT calls_copy');
+  try {
     await tx.copyFrom('calls', CALL_COLUMNS, text);
-    await applyRollups(tx, rollupDeltas(inserted.map(toRollupSource), 1));
+    await tx.query('RELEASE SAVEPOINT calls_copy');
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT calls_copy');
+    await tx.query('CREATE TEMP TABLE IF NOT EXISTS calls_staging (LIKE calls INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
+    await tx.copyFrom('calls_staging', CALL_COLUMNS, text);
+    const fresh = await tx.query<{ id: string }>(
+      `INSERT INTO calls SELECT * FROM calls_staging ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
+    );
+    await tx.query('TRUNCATE calls_staging');
+    const freshKeys = new Set(fresh.map((r) => r.id));
+    inserted = unique.filter((c) => freshKeys.has(c.key));
   }
+  await applyRollups(tx, rollupDeltas(inserted.map(toRollupSource), 1));
   return { inserted, duplicates: calls.length - inserted.length };
 }
 
@@ -209,32 +222,31 @@ export class CallsRepository {
     const unassigned = batch.entries.filter((e) => e.id === null);
     const ids = await this.ids.take(unassigned.length);
     unassigned.forEach((e, i) => (e.id = ids[i]!));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.database.transaction(async (tx) => {
-          if (batch.entries.length > 0) {
-            let text = '';
-            for (const e of batch.entries) {
-              text += copyRow([e.id, e.switchId, e.source, e.collectorId, e.receivedAt.toISOString(), e.sequence, e.ordinal, e.raw, e.status, e.error]);
-            }
-            await tx.copyFrom('raw_records', RAW_COLUMNS, text);
+    return this.database.transaction(async (tx) => {
+      if (batch.entries.length > 0) {
+        let text = '';
+        let lastDate: Date | null = null;
+        let lastIso = '';
+        for (const e of batch.entries) {
+          if (e.receivedAt !== lastDate) {
+            lastDate = e.receivedAt;
+            lastIso = lastDate.toISOString();
           }
-          await storeEvents(tx, batch.events);
-          const result = await storeCalls(tx, batch.calls);
-          if (batch.collectorId && batch.calls.length > 0) {
-            await tx.query(
-              `INSERT INTO receipts (call_id, collector_id, first_seen_at)
-               SELECT DISTINCT unnest($1::uuid[]), $2, now() ON CONFLICT DO NOTHING`,
-              [batch.calls.map((c) => c.key), batch.collectorId],
-            );
-          }
-          return result;
-        });
-      } catch (err) {
-        if ((err as { code?: string }).code === UNIQUE_VIOLATION && attempt < 5) continue;
-        throw err;
+          text += copyRow([e.id, e.switchId, e.source, e.collectorId, lastIso, e.sequence, e.ordinal, e.raw, e.status, e.error]);
+        }
+        await tx.copyFrom('raw_records', RAW_COLUMNS, text);
       }
-    }
+      await storeEvents(tx, batch.events);
+      const result = await storeCalls(tx, batch.calls);
+      if (batch.collectorId && batch.calls.length > 0) {
+        await tx.query(
+          `INSERT INTO receipts (call_id, collector_id, first_seen_at)
+           SELECT DISTINCT unnest($1::uuid[]), $2, now() ON CONFLICT DO NOTHING`,
+          [batch.calls.map((c) => c.key), batch.collectorId],
+        );
+      }
+      return result;
+    });
   }
 
   private filtered(scope: TenantScope, filter: CallFilter) {

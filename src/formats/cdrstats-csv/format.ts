@@ -1,6 +1,7 @@
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { causeCodeByName, dispositionFromCause } from '../../core/hangup-causes.js';
-import { fromLocal, isValidLocal, isoInZone, toIso } from '../../core/time.js';
+import { readDigits } from '../../core/digits.js';
+import { fromLocal, isValidLocal, isoInZone, toIso, type LocalTime } from '../../core/time.js';
 import { csvField, splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -48,29 +49,63 @@ function orNull(s: string | undefined): string | null {
 type Instant = { epochMs: number; offsetMinutes: number; fixed: boolean };
 
 function parseStart(text: string, timeZone: string): Instant | string {
-  const m = DATE_RE.exec(text.trim());
-  if (!m) return `starting_date "${text}" is not YYYY-MM-DD hh:mm:ss`;
-  const t = { year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +m[4]!, minute: +m[5]!, second: m[6] ? +m[6] : 0 };
-  if (!isValidLocal(t)) return `starting_date "${text}" is not a real date and time`;
-  const zone = m[7];
-  if (zone === undefined) return { ...fromLocal(t, timeZone), fixed: false };
+  const t = fastLocal(text) ?? slowLocal(text);
+  if (t === null) return `starting_date "${text}" is not YYYY-MM-DD hh:mm:ss`;
+  if (!isValidLocal(t.local)) return `starting_date "${text}" is not a real date and time`;
+  if (t.zone === undefined) {
+    const z = fromLocal(t.local, timeZone);
+    return { epochMs: z.epochMs, offsetMinutes: z.offsetMinutes, fixed: false };
+  }
+  const { local } = t;
   const offsetMinutes =
-    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
-  const epochMs = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) - offsetMinutes * 60000;
+    t.zone === 'Z' ? 0 : (t.zone[0] === '-' ? -1 : 1) * (Number(t.zone.slice(1, 3)) * 60 + Number(t.zone.slice(-2)));
+  const epochMs = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second) - offsetMinutes * 60000;
   return { epochMs, offsetMinutes, fixed: true };
+}
+
+type ParsedDate = { local: LocalTime; zone: string | undefined };
+
+/** The common shape, `YYYY-MM-DD hh:mm:ss`, read by position. */
+function fastLocal(text: string): ParsedDate | null {
+  if (text.length !== 19 || text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') return null;
+  const local = {
+    year: readDigits(text, 0, 4),
+    month: readDigits(text, 5, 7),
+    day: readDigits(text, 8, 10),
+    hour: readDigits(text, 11, 13),
+    minute: readDigits(text, 14, 16),
+    second: readDigits(text, 17, 19),
+  };
+  if (local.year < 0 || local.month < 0 || local.day < 0 || local.hour < 0 || local.minute < 0 || local.second < 0) return null;
+  return { local, zone: undefined };
+}
+
+/** Every other accepted shape: a `T`, no seconds, fractions, an offset. */
+function slowLocal(text: string): ParsedDate | null {
+  const m = DATE_RE.exec(text.trim());
+  if (!m) return null;
+  return {
+    local: { year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +m[4]!, minute: +m[5]!, second: m[6] ? +m[6] : 0 },
+    zone: m[7],
+  };
 }
 
 function parseSeconds(fields: string[], index: number, required: boolean): number | null | string {
   const v = fields[index]!.trim();
   if (v === '') return required ? `${COLUMNS[index]} is empty` : null;
-  if (!UINT_RE.test(v)) return `${COLUMNS[index]} "${v}" is not a whole number of seconds`;
-  return Number(v);
+  const n = v.length <= 9 ? readDigits(v, 0, v.length) : -1;
+  if (n < 0) return `${COLUMNS[index]} "${v}" is not a whole number of seconds`;
+  return n;
 }
 
 const EXTENSION_RE = /^\d{2,5}$/;
 
 function bothExtensions(a: string | null, b: string | null): boolean {
   return a !== null && b !== null && EXTENSION_RE.test(a) && EXTENSION_RE.test(b);
+}
+
+function setExtra(call: Call, key: string, value: string | number | null): void {
+  if (value !== null) call.extra[key] = value;
 }
 
 function money(v: string | undefined): number | null {
@@ -138,19 +173,16 @@ function parseRow(line: string, ctx: ParseContext): ParseResult {
   call.callerName = orNull(f[C.callerName]);
   call.calledNumber = call.dialedNumber;
   call.accountCode = orNull(f[C.accountCode]);
-  const extra: Call['extra'] = {
-    sourceSwitch: orNull(f[C.switch]),
-    cdrSourceType: orNull(f[C.sourceType]),
-    dialcode: orNull(f[C.dialcode]),
-    countryCode: orNull(f[C.countryCode]),
-    buyRate: money(f[C.buyRate]),
-    buyCost: money(f[C.buyCost]),
-    sellRate: money(f[C.sellRate]),
-    sellCost: money(f[C.sellCost]),
-  };
+  setExtra(call, 'sourceSwitch', orNull(f[C.switch]));
+  setExtra(call, 'cdrSourceType', orNull(f[C.sourceType]));
+  setExtra(call, 'dialcode', orNull(f[C.dialcode]));
+  setExtra(call, 'countryCode', orNull(f[C.countryCode]));
+  setExtra(call, 'buyRate', money(f[C.buyRate]));
+  setExtra(call, 'buyCost', money(f[C.buyCost]));
+  setExtra(call, 'sellRate', money(f[C.sellRate]));
+  setExtra(call, 'sellCost', money(f[C.sellCost]));
   const extradata = f[C.extradata]!.trim();
-  if (extradata !== '' && extradata !== '{}') extra.extradata = extradata;
-  for (const [k, v] of Object.entries(extra)) if (v !== null) call.extra[k] = v;
+  if (extradata !== '{}') setExtra(call, 'extradata', orNull(extradata));
   return { kind: 'call', call };
 }
 
