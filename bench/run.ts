@@ -58,7 +58,8 @@ async function cdrstatsFile(rows: number): Promise<string> {
   out.write(CDRSTATS_HEADER + '\n');
   const chunk = 50_000;
   for (let done = 0; done < rows; done += chunk) {
-    const sims = generateCalls({ count: Math.min(chunk, rows - done), seed: 1 + done, startMs: Date.UTC(2026, 0, 1) + done * 60_000 });
+    // A busy site: a call every 4.5 s on average, so 1,000,000 calls span about 52 days.
+    const sims = generateCalls({ count: Math.min(chunk, rows - done), seed: 1 + done, startMs: Date.UTC(2026, 0, 1) + done * 4500, meanGapSeconds: 4.5 });
     let text = '';
     for (const sim of sims) text += cdrstatsCsv.render({ ...sim, index: done + sim.index }, CTX)[0] + '\n';
     if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));

@@ -67,11 +67,25 @@ for (const engine of ENGINES) {
       const stats = await ingestLines(database, sw, lines);
       expect(stats).toMatchObject({ records: 6, inserted: 3, duplicates: 1, failed: 1, skipped: 1 });
 
+      // Records that made a call are journaled in the call's row; the others in raw_records.
       const journal = await database.transaction((tx) =>
-        tx.query<{ status: string; error: string | null; raw: string }>('SELECT status, error, raw FROM raw_records WHERE switch_id = $1 ORDER BY id', [sw.row.id]),
+        tx.query<{ sequence: string; status: string; error: string | null; raw: string }>(
+          'SELECT sequence::text, status, error, raw FROM raw_records WHERE switch_id = $1 ORDER BY id',
+          [sw.row.id],
+        ),
       );
-      expect(journal.map((j) => j.status)).toEqual(['skipped', 'parsed', 'parsed', 'failed', 'parsed', 'parsed']);
-      expect(journal[3]).toEqual({ status: 'failed', error: 'expected 25 fields, found 2', raw: 'garbage,line' });
+      expect(journal).toEqual([
+        { sequence: '1', status: 'skipped', error: null, raw: HEADER },
+        { sequence: '4', status: 'failed', error: 'expected 25 fields, found 2', raw: 'garbage,line' },
+      ]);
+      const inCalls = await database.transaction((tx) =>
+        tx.query<{ sequence: string; source: string }>('SELECT sequence::text, source FROM calls WHERE switch_id = $1 ORDER BY sequence', [sw.row.id]),
+      );
+      expect(inCalls).toEqual([
+        { sequence: '2', source: 'test' },
+        { sequence: '3', source: 'test' },
+        { sequence: '5', source: 'test' },
+      ]);
 
       const rollups = await database.transaction((tx) =>
         tx.query<{ hour: Date; direction: string; disposition: string; calls: number; answered: number; talk_seconds: string; duration_seconds: string }>(
@@ -148,18 +162,21 @@ for (const engine of ENGINES) {
       const before = await one<{ n: string }>(database, 'SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1', [sw.row.id]);
       const ingestor = new Ingestor(database, { maxBatch: 100 });
       const stream = ingestor.openStream(sw, 'test');
+      stream.ingest('a header-like line that fails');
       stream.ingest(row('ok1', '2026-03-06 08:00:00', 10, 5));
       stream.ingest(row('ok2', '2026-03-06 08:01:00', 10, 5));
       // Sabotage: a call that violates a CHECK constraint makes the COPY fail inside the transaction.
       (ingestor as unknown as { batch: { calls: { call: { direction: string } }[] } }).batch.calls[1]!.call.direction = 'sideways';
       await expect(ingestor.flush()).rejects.toThrow();
       const after = await one<{ n: string }>(database, 'SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1', [sw.row.id]);
-      expect(after.n).toBe(before.n);
+      expect(after.n).toBe(before.n); // the failed record's journal row went back with the calls
       expect(await new CallsRepository(database).count(ALL_TENANTS, { switchName: 'atomic' })).toBe(0);
       // The batch stays queued: once the bad value is mended it goes in whole.
       (ingestor as unknown as { batch: { calls: { call: { direction: string } }[] } }).batch.calls[1]!.call.direction = 'outbound';
       await ingestor.close();
       expect(await new CallsRepository(database).count(ALL_TENANTS, { switchName: 'atomic' })).toBe(2);
+      const journaled = await one<{ n: string }>(database, 'SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1', [sw.row.id]);
+      expect(Number(journaled.n)).toBe(Number(before.n) + 1);
     });
 
     it('reprocesses the journal: failed records get a second chance and rollups follow the calls', async () => {

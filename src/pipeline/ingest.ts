@@ -74,7 +74,9 @@ export class Ingestor implements BatchSink {
   private readonly maxDelayMs: number;
   private batch: Batch;
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
+  /** The most recent batch write; writes run one after another. */
+  private lastWrite: Promise<void> = Promise.resolve();
+  private lastFailure: unknown = null;
   private readonly streams = new Set<IngestStream>();
 
   constructor(
@@ -116,7 +118,15 @@ export class Ingestor implements BatchSink {
   }
 
   private afterAdd(): Promise<void> | undefined {
-    if (this.batch.entries.length + this.batch.calls.length >= this.maxBatch) return this.flush();
+    if (this.batch.entries.length + this.batch.calls.length >= this.maxBatch) {
+      // Let this batch be written while the caller fills the next one; the caller waits only for
+      // the batch before it, so at most two are held in memory.
+      const previous = this.lastWrite;
+      this.flush().catch(() => undefined); // a failure is seen through lastFailure by the next caller
+      return previous.then(() => {
+        if (this.lastFailure) throw this.lastFailure;
+      });
+    }
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -132,8 +142,8 @@ export class Ingestor implements BatchSink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const next = this.writing.then(() => this.writePending());
-    this.writing = next.catch(() => undefined);
+    const next = this.lastWrite.then(() => this.writePending());
+    this.lastWrite = next.catch(() => undefined);
     return next;
   }
 
@@ -143,6 +153,7 @@ export class Ingestor implements BatchSink {
     this.batch = emptyBatch(this.collectorId);
     try {
       const result = await this.calls.writeBatch(batch);
+      this.lastFailure = null;
       this.stats.inserted += result.inserted.length;
       this.stats.duplicates += result.duplicates;
       this.options.onCommit?.(result.inserted, result.duplicates);
@@ -158,6 +169,7 @@ export class Ingestor implements BatchSink {
         events: [...batch.events, ...later.events],
         collectorId: this.collectorId,
       };
+      this.lastFailure = err;
       throw err;
     }
   }
@@ -178,8 +190,7 @@ export interface RecordOptions {
   sequence?: number;
   /** Set when the framer cut the record at this length. */
   truncatedAt?: number;
-  /** For records already in the journal (reprocess): their id and dedupe ordinal. */
-  journalId?: number;
+  /** For records already in the journal (reprocess): their dedupe ordinal. */
   ordinal?: number;
 }
 
@@ -229,7 +240,7 @@ export class IngestStream {
     const needsOrdinal = this.sw.format.dedupe === 'record-hash' && result.kind === 'call';
     const textHash = needsOrdinal ? recordTextHash(raw) : '';
     const entry: JournalEntry = {
-      id: options.journalId ?? null,
+      id: null,
       switchId: this.sw.row.id,
       source: this.source,
       collectorId: this.collectorId,

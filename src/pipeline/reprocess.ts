@@ -1,14 +1,16 @@
 import { logger } from '../core/log.js';
-import type { CallToStore, EventToStore, JournalEntry } from '../store/calls-repository.js';
+import { CallsRepository, type Batch, type CallToStore, type EventToStore, type JournalEntry } from '../store/calls-repository.js';
 import type { Database } from '../store/database.js';
-import { RawRecordsRepository, type JournalFilter } from '../store/raw-records-repository.js';
+import { JournalRepository, type JournalFilter, type JournalRecord } from '../store/journal-repository.js';
 import { IngestStream, type BatchSink, type SwitchRuntime } from './ingest.js';
 
 // Re-parses journaled records (after a parser fix, or a switch's time zone corrected) and replaces
-// the calls they had made. Records are read in journal order, each source with its own parser.
+// what they had made. The records to redo are listed first, so that calls written back during the
+// run are not read again; raw_records (headers, events, failures) go before the calls' own records,
+// each source with its own parser.
 
 const log = logger('reprocess');
-const PAGE = 5000;
+const CHUNK = 5000;
 
 export interface ReprocessResult {
   records: number;
@@ -18,63 +20,63 @@ export interface ReprocessResult {
   failed: number;
 }
 
-class PageSink implements BatchSink {
-  entries: JournalEntry[] = [];
-  calls: CallToStore[] = [];
-  events: EventToStore[] = [];
+class ChunkSink implements BatchSink {
+  batch: Batch = { entries: [], calls: [], events: [], collectorId: null };
 
   add(entry: JournalEntry, calls: CallToStore[], event: EventToStore | null): undefined {
-    this.entries.push(entry);
-    this.calls.push(...calls);
-    if (event) this.events.push(event);
+    this.batch.entries.push(entry);
+    this.batch.calls.push(...calls);
+    if (event) this.batch.events.push(event);
     return undefined;
   }
   addCalls(calls: CallToStore[]): undefined {
-    this.calls.push(...calls);
+    this.batch.calls.push(...calls);
     return undefined;
   }
   forget(): void {}
-  take(): { entries: JournalEntry[]; calls: CallToStore[]; events: EventToStore[] } {
-    const taken = { entries: this.entries, calls: this.calls, events: this.events };
-    this.entries = [];
-    this.calls = [];
-    this.events = [];
+  take(): Batch {
+    const taken = this.batch;
+    this.batch = { entries: [], calls: [], events: [], collectorId: null };
     return taken;
   }
 }
 
 export async function reprocessSwitch(database: Database, sw: SwitchRuntime, filter: JournalFilter): Promise<ReprocessResult> {
-  const journal = new RawRecordsRepository(database);
-  const sink = new PageSink();
+  const journal = new JournalRepository(database);
+  const calls = new CallsRepository(database);
+  const sink = new ChunkSink();
   const streams = new Map<string, IngestStream>();
   const result: ReprocessResult = { records: 0, removed: 0, inserted: 0, duplicates: 0, failed: 0 };
-  const write = async (): Promise<void> => {
-    const { entries, calls, events } = sink.take();
-    if (entries.length === 0 && calls.length === 0) return;
-    const r = await journal.replaceParses(sw.row.id, entries, calls, events);
+
+  const write = async (old: JournalRecord[]): Promise<void> => {
+    const batch = sink.take();
+    if (old.length === 0 && batch.calls.length === 0) return;
+    await calls.assignJournalIds(batch);
+    const r = await journal.replace(sw.row.id, old, batch);
     result.removed += r.removed;
     result.inserted += r.inserted.length;
     result.duplicates += r.duplicates;
-    result.failed += entries.filter((e) => e.status === 'failed').length;
+    result.failed += batch.entries.filter((e) => e.status === 'failed').length;
   };
-  let afterId = 0;
-  for (;;) {
-    const rows = await journal.page(sw.row.id, filter, afterId, PAGE);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      let stream = streams.get(row.source);
+  const redo = async (records: JournalRecord[]): Promise<void> => {
+    for (const record of records) {
+      let stream = streams.get(record.source);
       if (!stream) {
-        stream = new IngestStream(sink, sw, row.source, row.collectorId);
-        streams.set(row.source, stream);
+        stream = new IngestStream(sink, sw, record.source, record.collectorId);
+        streams.set(record.source, stream);
       }
-      stream.ingest(row.raw, { receivedAt: row.receivedAt, sequence: row.sequence, journalId: row.id, ordinal: row.ordinal });
+      stream.ingest(record.raw, { receivedAt: record.receivedAt, sequence: record.sequence, ordinal: record.ordinal });
     }
-    result.records += rows.length;
-    afterId = rows[rows.length - 1]!.id;
-    await write();
-  }
+    result.records += records.length;
+    await write(records);
+  };
+
+  const rawIds = await journal.rawRecordIds(sw.row.id, filter);
+  const callIds = filter.failedOnly ? [] : await journal.singleRecordCallIds(sw.row.id, filter);
+  for (let i = 0; i < rawIds.length; i += CHUNK) await redo(await journal.loadRawRecords(rawIds.slice(i, i + CHUNK)));
+  for (let i = 0; i < callIds.length; i += CHUNK) await redo(await journal.loadCalls(callIds.slice(i, i + CHUNK)));
   for (const stream of streams.values()) await stream.end();
-  await write();
+  await write([]);
   log.info({ switch: sw.row.name, ...result }, 'reprocessed');
   return result;
 }

@@ -21,8 +21,10 @@ const EXTERNAL = ['02079460123', '07700900123', '4402079460999', '18005550199', 
 export interface GenerateOptions {
   count: number;
   seed?: number;
-  /** First call's start, epoch ms; calls follow each other by a few seconds to minutes. */
+  /** First call's start, epoch ms. */
   startMs?: number;
+  /** Average seconds between call starts (default 125: a small office; a busy site is a few seconds). */
+  meanGapSeconds?: number;
 }
 
 export function generateCalls(options: GenerateOptions): SimulatedCall[] {
@@ -31,7 +33,7 @@ export function generateCalls(options: GenerateOptions): SimulatedCall[] {
   let at = options.startMs ?? Date.UTC(2026, 0, 15, 8, 0, 0);
   const calls: SimulatedCall[] = [];
   for (let index = 0; index < options.count; index++) {
-    at += 1000 * Math.floor(5 + rand() * 240);
+    at += 1000 * Math.floor(1 + rand() * 2 * ((options.meanGapSeconds ?? 125) - 0.5));
     const r = rand();
     const direction = r < 0.45 ? 'outbound' : r < 0.85 ? 'inbound' : 'internal';
     const answered = rand() < 0.8;

@@ -1,12 +1,12 @@
-import { sql } from 'kysely';
 import type { Call, CallEvent } from '../core/call.js';
 import { isoInZone, toIso } from '../core/time.js';
+import { BinaryCopyWriter } from './copy-binary.js';
 import { copyRow, type Database, type Tx } from './database.js';
 import { JournalIdAllocator } from './journal-ids.js';
 import type { RawRecordStatus } from './schema.js';
 import type { TenantScope } from './scope.js';
 
-/** One received record as the journal keeps it. `id` is assigned when the batch is written. */
+/** One received record as the journal keeps it. `id` is set when it is written to raw_records. */
 export interface JournalEntry {
   id: number | null;
   switchId: number;
@@ -27,7 +27,7 @@ export interface CallToStore {
   switchId: number;
   switchName: string;
   call: Call;
-  /** The journal records the call was made from. */
+  /** The journal entries the call was made from: its own record, or the events it was assembled from. */
   records: JournalEntry[];
 }
 
@@ -51,10 +51,10 @@ export interface BatchResult {
 
 const RAW_COLUMNS = ['id', 'switch_id', 'source', 'collector_id', 'received_at', 'sequence', 'ordinal', 'raw', 'status', 'error'] as const;
 const CALL_COLUMNS = [
-  'id', 'tenant_id', 'switch_id', 'format', 'call_id', 'direction', 'started_at', 'answered_at', 'ended_at', 'utc_offset',
-  'ring_seconds', 'talk_seconds', 'hold_seconds', 'duration_seconds', 'disposition', 'caller_number', 'caller_name',
-  'dialed_number', 'called_number', 'extension', 'trunk', 'account_code', 'transferred_to', 'answered_by', 'hangup_cause',
-  'extra', 'raw_record_ids',
+  'id', 'tenant_id', 'switch_id', 'source', 'received_at', 'sequence', 'ordinal', 'raw', 'event_record_ids', 'call_id',
+  'direction', 'started_at', 'answered_at', 'ended_at', 'utc_offset', 'ring_seconds', 'talk_seconds', 'hold_seconds',
+  'duration_seconds', 'disposition', 'caller_number', 'caller_name', 'dialed_number', 'called_number', 'extension', 'trunk',
+  'account_code', 'transferred_to', 'answered_by', 'hangup_cause', 'extra',
 ] as const;
 const EVENT_COLUMNS = ['switch_id', 'raw_record_id', 'call_ref', 'event', 'occurred_at', 'data'] as const;
 const UNIQUE_VIOLATION = '23505';
@@ -68,14 +68,55 @@ export function offsetOfIso(iso: string): number {
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
 }
 
-function callCopyRow(c: CallToStore): string {
-  const call = c.call;
-  return copyRow([
-    c.key, c.tenantId, c.switchId, call.format, call.callId, call.direction, call.startedAt, call.answeredAt, call.endedAt,
-    offsetOfIso(call.startedAt), call.ringSeconds, call.talkSeconds, call.holdSeconds, call.durationSeconds, call.disposition,
-    call.callerNumber, call.callerName, call.dialedNumber, call.calledNumber, call.extension, call.trunk, call.accountCode,
-    call.transferredTo, call.answeredBy, call.hangupCause, JSON.stringify(call.extra), `{${c.records.map((r) => r.id).join(',')}}`,
-  ]);
+/** A record journaled in raw_records rather than in a call's row. */
+function inRawRecords(entry: JournalEntry): boolean {
+  return entry.status !== 'parsed';
+}
+
+function timeOf(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
+}
+
+function encodeCalls(calls: CallToStore[]): Buffer {
+  const w = new BinaryCopyWriter(calls.length * 400 + 1024);
+  for (const c of calls) {
+    const call = c.call;
+    const own = c.records[0]!;
+    const assembled = c.records.length !== 1 || inRawRecords(own);
+    w.row(CALL_COLUMNS.length)
+      .uuid(c.key)
+      .text(c.tenantId)
+      .int4(c.switchId)
+      .text(own.source)
+      .timestamptz(own.receivedAt.getTime())
+      .int8(own.sequence)
+      .int4(own.ordinal)
+      .text(call.raw)
+      .int8Array(assembled ? c.records.map((r) => r.id!) : null)
+      .text(call.callId)
+      .text(call.direction)
+      .timestamptz(Date.parse(call.startedAt))
+      .timestamptz(timeOf(call.answeredAt))
+      .timestamptz(timeOf(call.endedAt))
+      .int2(offsetOfIso(call.startedAt))
+      .int4(call.ringSeconds)
+      .int4(call.talkSeconds)
+      .int4(call.holdSeconds)
+      .int4(call.durationSeconds)
+      .text(call.disposition)
+      .text(call.callerNumber)
+      .text(call.callerName)
+      .text(call.dialedNumber)
+      .text(call.calledNumber)
+      .text(call.extension)
+      .text(call.trunk)
+      .text(call.accountCode)
+      .text(call.transferredTo)
+      .text(call.answeredBy)
+      .int2(call.hangupCause)
+      .jsonb(JSON.stringify(call.extra));
+  }
+  return w.finish();
 }
 
 /** Rollup rows to add (sign 1) or take away (sign -1), aggregated so each key appears once. */
@@ -162,13 +203,28 @@ function toRollupSource(c: CallToStore): RollupSource {
   };
 }
 
-export async function storeEvents(tx: Tx, events: EventToStore[]): Promise<void> {
+async function storeEvents(tx: Tx, events: EventToStore[]): Promise<void> {
   if (events.length === 0) return;
   let text = '';
   for (const ev of events) {
     text += copyRow([ev.switchId, ev.record.id, ev.event.callRef, ev.event.event, ev.event.occurredAt, JSON.stringify(ev.event.data)]);
   }
   await tx.copyFrom('call_events', EVENT_COLUMNS, text);
+}
+
+async function storeRawRecords(tx: Tx, entries: JournalEntry[]): Promise<void> {
+  let text = '';
+  let lastDate: Date | null = null;
+  let lastIso = '';
+  for (const e of entries) {
+    if (!inRawRecords(e)) continue;
+    if (e.receivedAt !== lastDate) {
+      lastDate = e.receivedAt;
+      lastIso = lastDate.toISOString();
+    }
+    text += copyRow([e.id, e.switchId, e.source, e.collectorId, lastIso, e.sequence, e.ordinal, e.raw, e.status, e.error]);
+  }
+  if (text) await tx.copyFrom('raw_records', RAW_COLUMNS, text);
 }
 
 /**
@@ -178,27 +234,26 @@ export async function storeEvents(tx: Tx, events: EventToStore[]): Promise<void>
  * goes through a staging table with INSERT … ON CONFLICT DO NOTHING instead, which tells which
  * calls were new.
  */
-export async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchResult> {
+async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchResult> {
   if (calls.length === 0) return { inserted: [], duplicates: 0 };
   const seen = new Set<string>();
   const unique: CallToStore[] = [];
-  let text = '';
   for (const c of calls) {
     if (seen.has(c.key)) continue; // a second copy within the batch is a duplicate too
     seen.add(c.key);
     unique.push(c);
-    text += callCopyRow(c);
   }
+  const data = encodeCalls(unique);
   let inserted = unique;
   await tx.query('SAVEPOINT calls_copy');
   try {
-    await tx.copyFrom('calls', CALL_COLUMNS, text);
+    await tx.copyFrom('calls', CALL_COLUMNS, data);
     await tx.query('RELEASE SAVEPOINT calls_copy');
   } catch (err) {
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
     await tx.query('ROLLBACK TO SAVEPOINT calls_copy');
     await tx.query('CREATE TEMP TABLE IF NOT EXISTS calls_staging (LIKE calls INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-    await tx.copyFrom('calls_staging', CALL_COLUMNS, text);
+    await tx.copyFrom('calls_staging', CALL_COLUMNS, data);
     const fresh = await tx.query<{ id: string }>(
       `INSERT INTO calls SELECT * FROM calls_staging ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
     );
@@ -210,6 +265,21 @@ export async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchRes
   return { inserted, duplicates: calls.length - inserted.length };
 }
 
+/** Writes a batch in the caller's transaction: journal rows, events, calls, rollups, receipts. */
+export async function writeBatchIn(tx: Tx, batch: Batch): Promise<BatchResult> {
+  await storeRawRecords(tx, batch.entries);
+  await storeEvents(tx, batch.events);
+  const result = await storeCalls(tx, batch.calls);
+  if (batch.collectorId && batch.calls.length > 0) {
+    await tx.query(
+      `INSERT INTO receipts (call_id, collector_id, first_seen_at)
+       SELECT DISTINCT unnest($1::uuid[]), $2, now() ON CONFLICT DO NOTHING`,
+      [batch.calls.map((c) => c.key), batch.collectorId],
+    );
+  }
+  return result;
+}
+
 export class CallsRepository {
   private readonly ids: JournalIdAllocator;
 
@@ -217,36 +287,17 @@ export class CallsRepository {
     this.ids = new JournalIdAllocator(database);
   }
 
-  /** Journals the batch's records and stores its calls, events and receipts in one transaction. */
-  async writeBatch(batch: Batch): Promise<BatchResult> {
-    const unassigned = batch.entries.filter((e) => e.id === null);
+  /** Gives raw_records ids to the batch's entries that are journaled there. */
+  async assignJournalIds(batch: Batch): Promise<void> {
+    const unassigned = batch.entries.filter((e) => e.id === null && inRawRecords(e));
     const ids = await this.ids.take(unassigned.length);
     unassigned.forEach((e, i) => (e.id = ids[i]!));
-    return this.database.transaction(async (tx) => {
-      if (batch.entries.length > 0) {
-        let text = '';
-        let lastDate: Date | null = null;
-        let lastIso = '';
-        for (const e of batch.entries) {
-          if (e.receivedAt !== lastDate) {
-            lastDate = e.receivedAt;
-            lastIso = lastDate.toISOString();
-          }
-          text += copyRow([e.id, e.switchId, e.source, e.collectorId, lastIso, e.sequence, e.ordinal, e.raw, e.status, e.error]);
-        }
-        await tx.copyFrom('raw_records', RAW_COLUMNS, text);
-      }
-      await storeEvents(tx, batch.events);
-      const result = await storeCalls(tx, batch.calls);
-      if (batch.collectorId && batch.calls.length > 0) {
-        await tx.query(
-          `INSERT INTO receipts (call_id, collector_id, first_seen_at)
-           SELECT DISTINCT unnest($1::uuid[]), $2, now() ON CONFLICT DO NOTHING`,
-          [batch.calls.map((c) => c.key), batch.collectorId],
-        );
-      }
-      return result;
-    });
+  }
+
+  /** Journals the batch's records and stores its calls, events and receipts in one transaction. */
+  async writeBatch(batch: Batch): Promise<BatchResult> {
+    await this.assignJournalIds(batch);
+    return this.database.transaction((tx) => writeBatchIn(tx, batch));
   }
 
   private filtered(scope: TenantScope, filter: CallFilter) {
@@ -262,10 +313,7 @@ export class CallsRepository {
   async page(scope: TenantScope, filter: CallFilter, after: PageCursor | null, limit: number, order: 'asc' | 'desc' = 'asc'): Promise<StoredCall[]> {
     let q = this.filtered(scope, filter)
       .selectAll('c')
-      .select(['s.name as switch_name', 's.timezone as switch_timezone'])
-      .select(
-        sql<string>`(SELECT string_agg(r.raw, E'\n' ORDER BY r.id) FROM raw_records r WHERE r.id = ANY(c.raw_record_ids))`.as('raw'),
-      )
+      .select(['s.name as switch_name', 's.timezone as switch_timezone', 's.format as format'])
       .orderBy('c.started_at', order)
       .orderBy('c.id', order)
       .limit(limit);
@@ -303,7 +351,7 @@ export class CallsRepository {
         answeredBy: r.answered_by,
         hangupCause: r.hangup_cause,
         extra: r.extra as Call['extra'],
-        raw: r.raw ?? '',
+        raw: r.raw,
       },
     }));
   }

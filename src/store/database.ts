@@ -17,8 +17,8 @@ export interface Tx {
   run<R>(query: CompiledQuery<R>): Promise<R[]>;
   /** Runs a script of several statements (no parameters). */
   exec(sql: string): Promise<void>;
-  /** COPY … FROM STDIN in text format; `text` holds the rows, tab-separated (see copyText). */
-  copyFrom(table: string, columns: readonly string[], text: string): Promise<void>;
+  /** COPY … FROM STDIN: text format (tab-separated rows, see copyRow) or binary (see BinaryCopyWriter). */
+  copyFrom(table: string, columns: readonly string[], data: string | Buffer): Promise<void>;
 }
 
 export interface Database {
@@ -40,8 +40,8 @@ export interface OpenOptions {
   purpose?: string;
 }
 
-function copySql(table: string, columns: readonly string[]): string {
-  return `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
+function copySql(table: string, columns: readonly string[], data: string | Buffer, from: string): string {
+  return `COPY ${table} (${columns.join(', ')}) FROM ${from}${typeof data === 'string' ? '' : ' WITH (FORMAT binary)'}`;
 }
 
 // ---------------------------------------------------------------- PGlite
@@ -66,8 +66,8 @@ class PGliteDatabase implements Database {
         exec: async (sql) => {
           await t.exec(sql);
         },
-        copyFrom: async (table, columns, text) => {
-          await t.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([text]) });
+        copyFrom: async (table, columns, data) => {
+          await t.query(copySql(table, columns, data, "'/dev/blob'"), [], { blob: new Blob([data]) });
         },
       };
       return fn(tx);
@@ -133,12 +133,12 @@ class PostgresDatabase implements Database {
         exec: async (sql) => {
           await client.query(sql);
         },
-        copyFrom: (table, columns, text) =>
+        copyFrom: (table, columns, data) =>
           new Promise<void>((done, fail) => {
-            const stream = client.query(copyFromStdin(copySql(table, columns)));
+            const stream = client.query(copyFromStdin(copySql(table, columns, data, 'STDIN')));
             stream.on('error', fail);
             stream.on('finish', () => done());
-            stream.end(text);
+            stream.end(data);
           }),
       };
       const result = await fn(tx);

@@ -38,6 +38,7 @@ export interface CollectorsTable {
   status: ColumnType<Record<string, unknown>, string, string>;
 }
 
+/** `parsed` records are journaled in their call's row; the others in raw_records. */
 export type RawRecordStatus = 'parsed' | 'skipped' | 'failed' | 'event';
 
 export interface RawRecordsTable {
@@ -49,7 +50,7 @@ export interface RawRecordsTable {
   sequence: ColumnType<string, string | number, string | number>;
   ordinal: number;
   raw: string;
-  status: RawRecordStatus;
+  status: Exclude<RawRecordStatus, 'parsed'>;
   error: string | null;
 }
 
@@ -57,7 +58,12 @@ export interface CallsTable {
   id: string;
   tenant_id: string;
   switch_id: number;
-  format: string;
+  source: string;
+  received_at: Timestamp;
+  sequence: ColumnType<string, string | number, string | number>;
+  ordinal: number;
+  raw: string;
+  event_record_ids: ColumnType<string[] | null, string | null, string | null>;
   call_id: string | null;
   direction: string;
   started_at: Timestamp;
@@ -80,8 +86,6 @@ export interface CallsTable {
   answered_by: string | null;
   hangup_cause: number | null;
   extra: ColumnType<Record<string, unknown>, string, string>;
-  raw_record_ids: ColumnType<string[], string, string>;
-  created_at: Generated<Timestamp>;
 }
 
 export interface CallEventsTable {

@@ -1,0 +1,127 @@
+import { applyRollups, rollupDeltas, writeBatchIn, type Batch, type BatchResult } from './calls-repository.js';
+import type { Database } from './database.js';
+import type { RawRecordStatus } from './schema.js';
+
+// The journal as reprocess reads it: raw_records (records that made no call of their own) and the
+// records journaled in calls' rows.
+
+export interface JournalFilter {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  failedOnly?: boolean;
+}
+
+/** A journaled record with where it lives: `raw` (raw_records id) or `call` (calls id). */
+export interface JournalRecord {
+  ref: { kind: 'raw'; id: number } | { kind: 'call'; id: string };
+  source: string;
+  collectorId: string | null;
+  receivedAt: Date;
+  sequence: number;
+  ordinal: number;
+  raw: string;
+  status: RawRecordStatus;
+}
+
+export class JournalRepository {
+  constructor(private readonly database: Database) {}
+
+  /** The ids of the switch's raw_records, in journal order. */
+  async rawRecordIds(switchId: number, filter: JournalFilter): Promise<number[]> {
+    let q = this.database.db.selectFrom('raw_records').select('id').where('switch_id', '=', switchId).orderBy('id');
+    if (filter.from) q = q.where('received_at', '>=', filter.from);
+    if (filter.to) q = q.where('received_at', '<', filter.to);
+    if (filter.failedOnly) q = q.where('status', '=', 'failed');
+    return (await q.execute()).map((r) => Number(r.id));
+  }
+
+  /** The ids of the switch's calls parsed from one record each (assembled calls are remade from their events). */
+  async singleRecordCallIds(switchId: number, filter: JournalFilter): Promise<string[]> {
+    let q = this.database.db
+      .selectFrom('calls')
+      .select('id')
+      .where('switch_id', '=', switchId)
+      .where('event_record_ids', 'is', null)
+      .orderBy('received_at')
+      .orderBy('sequence');
+    if (filter.from) q = q.where('received_at', '>=', filter.from);
+    if (filter.to) q = q.where('received_at', '<', filter.to);
+    return (await q.execute()).map((r) => r.id);
+  }
+
+  async loadRawRecords(ids: number[]): Promise<JournalRecord[]> {
+    const rows = await this.database.db
+      .selectFrom('raw_records')
+      .select(['id', 'source', 'collector_id', 'received_at', 'sequence', 'ordinal', 'raw', 'status'])
+      .where('id', 'in', ids.map(String))
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      ref: { kind: 'raw', id: Number(r.id) },
+      source: r.source,
+      collectorId: r.collector_id,
+      receivedAt: r.received_at,
+      sequence: Number(r.sequence),
+      ordinal: r.ordinal,
+      raw: r.raw,
+      status: r.status,
+    }));
+  }
+
+  async loadCalls(ids: string[]): Promise<JournalRecord[]> {
+    const rows = await this.database.db
+      .selectFrom('calls')
+      .select(['id', 'source', 'received_at', 'sequence', 'ordinal', 'raw'])
+      .where('id', 'in', ids)
+      .orderBy('received_at')
+      .orderBy('sequence')
+      .execute();
+    return rows.map((r) => ({
+      ref: { kind: 'call', id: r.id },
+      source: r.source,
+      collectorId: null,
+      receivedAt: r.received_at,
+      sequence: Number(r.sequence),
+      ordinal: r.ordinal,
+      raw: r.raw,
+      status: 'parsed',
+    }));
+  }
+
+  /**
+   * Replaces what earlier parses made of these journal records — their calls (and the rollups those
+   * counted), events and raw_records rows — with the new batch, in one transaction.
+   */
+  async replace(switchId: number, old: JournalRecord[], batch: Batch): Promise<BatchResult & { removed: number }> {
+    const rawIds = old.flatMap((r) => (r.ref.kind === 'raw' ? [r.ref.id] : []));
+    const callIds = old.flatMap((r) => (r.ref.kind === 'call' ? [r.ref.id] : []));
+    return this.database.transaction(async (tx) => {
+      const removed = await tx.query<{ tenant_id: string; started_at: Date | string; direction: string; disposition: string; talk_seconds: number; duration_seconds: number }>(
+        `DELETE FROM calls WHERE switch_id = $1 AND (id = ANY($2::uuid[]) OR event_record_ids && $3::bigint[])
+         RETURNING tenant_id, started_at, direction, disposition, talk_seconds, duration_seconds`,
+        [switchId, callIds, rawIds],
+      );
+      await applyRollups(
+        tx,
+        rollupDeltas(
+          removed.map((r) => ({
+            switchId,
+            tenantId: r.tenant_id,
+            startedAtMs: new Date(r.started_at).getTime(),
+            direction: r.direction,
+            disposition: r.disposition,
+            talkSeconds: r.talk_seconds,
+            durationSeconds: r.duration_seconds,
+          })),
+          -1,
+        ),
+      );
+      if (rawIds.length > 0) {
+        await tx.query('DELETE FROM call_events WHERE switch_id = $1 AND raw_record_id = ANY($2::bigint[])', [switchId, rawIds]);
+        await tx.query('DELETE FROM raw_records WHERE id = ANY($1::bigint[])', [rawIds]);
+      }
+      const result = await writeBatchIn(tx, batch);
+      return { ...result, removed: removed.length };
+    });
+  }
+}
