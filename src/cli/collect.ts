@@ -35,7 +35,7 @@ export function registerCollect(program: Command): void {
     .action(async (flags: CollectFlags) => {
       const loaded = loadConfigFrom(flags);
       await withStore(loaded, 'calltrail collect', async (database) => {
-        const switches = await syncSwitches(database, loaded.config);
+        const switches = await syncSwitches(database, loaded.config, { configFile: loaded.file });
         const collector = await startCollector(database, loaded.config, switches, {
           ...(flags.debug
             ? {

@@ -112,7 +112,7 @@ export function registerImport(program: Command): void {
       fileSize(file);
       const loaded = loadConfigFrom(flags);
       const summary = await withStore(loaded, 'calltrail import', async (database) => {
-        await syncSwitches(database, loaded.config);
+        await syncSwitches(database, loaded.config, { configFile: loaded.file });
         const configured = loaded.config.switches.find((s) => s.name === flags.switch);
         return importFile(database, file, {
           format: flags.format,

@@ -3,6 +3,7 @@ import { registerCollect } from './collect.js';
 import { reportError } from './common.js';
 import { registerConfig } from './config.js';
 import { registerExport } from './export.js';
+import { registerFormat } from './format.js';
 import { registerImport } from './import.js';
 import { registerMigrate } from './migrate.js';
 import { registerParse } from './parse.js';
@@ -26,6 +27,7 @@ registerReprocess(program);
 registerMigrate(program);
 registerSimulate(program);
 registerConfig(program);
+registerFormat(program);
 program.commands.forEach((c) => c.exitOverride());
 
 try {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Call } from '../core/call.js';
 import { CalltrailError } from '../core/errors.js';
 import { isValidTimeZone } from '../core/time.js';
+import { loadFormatFile } from '../formats/declarative/load.js';
 import { detectFormat } from '../formats/detect.js';
 import type { Format, ParseContext, ParseResult } from '../formats/format.js';
 import { getFormat } from '../formats/registry.js';
@@ -13,6 +14,7 @@ import { fileSize } from '../transports/file.js';
 
 interface ParseFlags {
   format: string;
+  formatFile?: string;
   tz: string;
   refDate?: string;
   mergeLegs?: boolean;
@@ -59,6 +61,11 @@ export async function runParse(file: string | undefined, flags: ParseFlags): Pro
   if (flags.refDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.refDate)) {
     throw new CalltrailError('USAGE', `--ref-date: "${flags.refDate}" is not YYYY-MM-DD`);
   }
+  if (flags.formatFile !== undefined && flags.format !== 'auto') {
+    throw new CalltrailError('USAGE', '--format-file: give --format or --format-file, not both');
+  }
+  // A declarative definition is loaded (and its problems listed) before any input is read.
+  const declared = flags.formatFile !== undefined ? loadFormatFile(flags.formatFile) : null;
   const fromFile = file !== undefined && file !== '-';
   if (fromFile) fileSize(file);
   const input = fromFile ? createReadStream(file, { encoding: 'utf8' }) : process.stdin.setEncoding('utf8');
@@ -66,7 +73,9 @@ export async function runParse(file: string | undefined, flags: ParseFlags): Pro
   if (head.trim() === '') return; // empty input: no calls, nothing to detect
 
   let format: Format;
-  if (flags.format === 'auto') {
+  if (declared) {
+    format = declared;
+  } else if (flags.format === 'auto') {
     format = detectFormat(sampleRecords(head), fromFile ? file : 'standard input').format;
     process.stderr.write(JSON.stringify({ detected: format.id }) + '\n');
   } else {
@@ -107,6 +116,7 @@ export function registerParse(program: Command): void {
     .description('parse records from a file (or - for standard input) and print one JSON call per line')
     .argument('[file]', 'the file to read; - or nothing for standard input')
     .option('--format <id>', 'format id, or auto to detect it', 'auto')
+    .option('--format-file <file>', 'a declarative format definition (YAML) to read the records with, instead of --format')
     .option('--tz <iana>', "the switch's time zone", 'UTC')
     .option('--ref-date <YYYY-MM-DD>', 'the day the records were received (for formats whose dates have no year)')
     .option('--merge-legs', 'one object per logical call for multi-leg CDR formats')

@@ -27,7 +27,7 @@ export function registerReprocess(program: Command): void {
     .action(async (flags: ReprocessFlags) => {
       const loaded = loadConfigFrom(flags);
       await withStore(loaded, 'calltrail reprocess', async (database) => {
-        const configured = await syncSwitches(database, loaded.config);
+        const configured = await syncSwitches(database, loaded.config, { configFile: loaded.file });
         const rows = await new SwitchesRepository(database).list(ALL_TENANTS);
         const targets = flags.switch ? rows.filter((r) => r.name === flags.switch) : rows;
         if (flags.switch && targets.length === 0) throw new CalltrailError('SWITCH_UNKNOWN', `--switch: no switch named "${flags.switch}"`);

@@ -44,7 +44,7 @@ export function registerServe(program: Command): void {
       const database = await openDatabase({ data: config.data, url: config.database, purpose: 'calltrail serve' });
       try {
         await migrate(database);
-        const switches = await syncSwitches(database, config);
+        const switches = await syncSwitches(database, config, { configFile: loaded.file });
         const bus = new CallBus();
         const collector = await startCollector(database, config, switches, { bus });
         const app = await buildApp({ database, bus, version: VERSION });

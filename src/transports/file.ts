@@ -45,13 +45,20 @@ export async function readFileRecords(path: string, sink: RecordSink, options: F
   };
   const readFrom = async (start: number): Promise<void> => {
     const stream = createReadStream(path, { encoding: 'utf8', start, highWaterMark: 256 * 1024 });
+    let sinkFailure = null as { error: unknown } | null;
     try {
       for await (const chunk of stream as AsyncIterable<string>) {
         bytes += Buffer.byteLength(chunk, 'utf8');
-        await deliver(framer.push(chunk));
+        try {
+          await deliver(framer.push(chunk));
+        } catch (error) {
+          sinkFailure = { error }; // not the file's fault: passed on as it is
+          throw error;
+        }
         options.onProgress?.(bytes);
       }
     } catch (err) {
+      if (sinkFailure) throw sinkFailure.error;
       throw new CalltrailError('FILE_UNREADABLE', `${path}: ${(err as Error).message}`);
     }
   };
