@@ -1,8 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testFormat } from '../../cli/format.js';
 import { configSchema } from '../../config/schema.js';
@@ -11,7 +10,6 @@ import { CalltrailError } from '../../core/errors.js';
 import { loadSwitchFormats } from '../../pipeline/switches.js';
 import { conformance, describeConformance, frame, parseAll } from '../conformance.js';
 import type { ParseContext, ParseResult } from '../format.js';
-import { sampleRecords } from '../sample.js';
 import type { DeclarativeFormat } from './compile.js';
 import { loadFormatFile, parseDefinition, readDefinitionFile } from './load.js';
 import { compileDatePattern, compileDurationPattern, emptyParts, type DatePattern, type DurationPattern } from './patterns.js';

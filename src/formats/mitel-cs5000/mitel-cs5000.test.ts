@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../core/call.js';
 import { describeConformance, parseAll } from '../conformance.js';
-import type { Format } from '../format.js';
 import { mitelCs5000 } from './format.js';
 
 
