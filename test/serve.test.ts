@@ -53,6 +53,8 @@ for (const engine of ENGINES) {
         const bad = await fetch(`${base}/api/calls?limit=0`);
         expect(bad.status).toBe(400);
         expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION');
+        const switches = (await getJson(`${base}/api/switches`)).switches;
+        expect(switches).toEqual([{ name: 'madrid', tenant: 'default', format: 'cdrstats-csv', timezone: 'Europe/Madrid' }]);
         const page = await fetch(`${base}/`);
         expect(page.headers.get('content-type')).toContain('text/html');
         expect(await page.text()).toContain('<title>Calltrail</title>');

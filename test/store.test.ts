@@ -127,6 +127,18 @@ for (const engine of ENGINES) {
       ]);
     });
 
+    it('keeps each switch\'s sources as configured', async () => {
+      const sw = await makeSwitch(database, 'sourced');
+      const repo = new SwitchesRepository(database);
+      await repo.syncSources(sw.row.id, [
+        { name: 'file-1', type: 'file', enabled: true, settings: { path: '/a.csv' } },
+        { name: 'pbx-tcp', type: 'tcp-server', enabled: false, settings: { listen: '127.0.0.1:9000' } },
+      ]);
+      await repo.syncSources(sw.row.id, [{ name: 'file-1', type: 'file', enabled: true, settings: { path: '/b.csv' } }]);
+      const rows = await database.db.selectFrom('sources').select(['name', 'type', 'enabled', 'settings']).where('switch_id', '=', sw.row.id).execute();
+      expect(rows).toEqual([{ name: 'file-1', type: 'file', enabled: true, settings: { path: '/b.csv' } }]);
+    });
+
     it('scopes reads to the tenant', async () => {
       const a = await makeSwitch(database, 'tenant-a-pbx', { tenant: 'tenant-a' });
       const b = await makeSwitch(database, 'tenant-b-pbx', { tenant: 'tenant-b' });

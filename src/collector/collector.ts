@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { logger } from '../core/log.js';
 import type { CallBus } from '../pipeline/bus.js';
 import { Ingestor, type RecordTrace, type SwitchRuntime } from '../pipeline/ingest.js';
+import { sourceName } from '../pipeline/switches.js';
 import type { Database } from '../store/database.js';
 import { readFileRecords } from '../transports/file.js';
 
@@ -48,7 +49,7 @@ export async function startCollector(
   for (const swConfig of config.switches) {
     const sw = switches.get(swConfig.name)!;
     swConfig.sources.forEach((source, index) => {
-      const name = source.name ?? `${source.type}-${index + 1}`;
+      const name = sourceName(source, index);
       if (!source.enabled) return;
       if (source.type !== 'file') {
         log.warn({ switch: sw.row.name, source: name, type: source.type }, 'this source type is not available in this version yet; it is not running');

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigProblem } from '../config/load.js';
-import type { Config, SwitchConfig } from '../config/schema.js';
+import type { Config, SourceConfig, SwitchConfig } from '../config/schema.js';
 import { CalltrailError } from '../core/errors.js';
 import { readDefinitionFile } from '../formats/declarative/load.js';
 import type { Format } from '../formats/format.js';
@@ -55,9 +55,21 @@ export async function syncSwitches(database: Database, config: Config, options: 
     const format = formats.get(sw.name)!;
     // A declarative switch's row holds its definition's id; the runtime carries the compiled Format.
     const row = await repo.upsert({ name: sw.name, tenant: sw.tenant, format: format.id, timezone: sw.timezone, dialPlan: sw.dialPlan });
+    await repo.syncSources(
+      row.id,
+      sw.sources.map((source, i) => {
+        const { type, enabled, name, ...settings } = source;
+        return { name: name ?? sourceName(source, i), type, enabled, settings };
+      }),
+    );
     out.set(sw.name, runtimeOf(row, sw, format));
   }
   return out;
+}
+
+/** A source's name: the one configured, or its type and position (`file-1`). */
+export function sourceName(source: SourceConfig, index: number): string {
+  return source.name ?? `${source.type}-${index + 1}`;
 }
 
 export function runtimeOf(row: SwitchRow, sw?: SwitchConfig, format?: Format): SwitchRuntime {

@@ -56,6 +56,27 @@ export class SwitchesRepository {
     return toRow(row);
   }
 
+  /** Makes the switch's sources those given (by name): new ones added, changed ones updated, others removed. */
+  async syncSources(switchId: number, sources: { name: string; type: string; enabled: boolean; settings: Record<string, unknown> }[]): Promise<void> {
+    const { db } = this.database;
+    for (const source of sources) {
+      await db
+        .insertInto('sources')
+        .values({ switch_id: switchId, name: source.name, type: source.type, enabled: source.enabled, settings: JSON.stringify(source.settings) })
+        .onConflict((oc) =>
+          oc.columns(['switch_id', 'name']).doUpdateSet((eb) => ({
+            type: eb.ref('excluded.type'),
+            enabled: eb.ref('excluded.enabled'),
+            settings: eb.ref('excluded.settings'),
+          })),
+        )
+        .execute();
+    }
+    let removal = db.deleteFrom('sources').where('switch_id', '=', switchId);
+    if (sources.length > 0) removal = removal.where('name', 'not in', sources.map((s) => s.name));
+    await removal.execute();
+  }
+
   async findByName(scope: TenantScope, name: string): Promise<SwitchRow | null> {
     let q = this.database.db
       .selectFrom('switches')
