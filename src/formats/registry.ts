@@ -1,13 +1,27 @@
 import { CalltrailError } from '../core/errors.js';
 import type { Format } from './format.js';
+import { avayaIpo } from './avaya-ipo/format.js';
+import { beronet } from './beronet/format.js';
 import { cdrstatsCsv } from './cdrstats-csv/format.js';
+import { gatewayEvents } from './gateway-events/format.js';
 import { mitelCs5000 } from './mitel-cs5000/format.js';
 import { mitelIpSmdr } from './mitel-ipsmdr/format.js';
+import { necNeax } from './nec-neax/format.js';
 import { panasonic } from './panasonic/format.js';
 import { siemensHipath } from './siemens-hipath/format.js';
 
 // Adding a format is adding its folder and one line here.
-const FORMATS: readonly Format[] = [cdrstatsCsv, panasonic, siemensHipath, mitelCs5000, mitelIpSmdr];
+const FORMATS: readonly Format[] = [
+  cdrstatsCsv,
+  necNeax,
+  panasonic,
+  siemensHipath,
+  mitelCs5000,
+  mitelIpSmdr,
+  avayaIpo,
+  beronet,
+  gatewayEvents,
+];
 
 const byId = new Map(FORMATS.map((f) => [f.id, f]));
 

@@ -1,3 +1,6 @@
+import { FixedLengthFramer } from './fixed.js';
+import { StxEtxFramer } from './stx-etx.js';
+
 // Framers turn a byte stream into records. Transports feed them chunks as they arrive; a record
 // split across two reads is held until it is complete. Shared by every transport.
 
@@ -36,6 +39,7 @@ export class LineFramer implements Framer {
 
   push(chunk: string): FramedRecord[] {
     const out: FramedRecord[] = [];
+    if (chunk.length === 0) return out;
     let start = 0;
     let i = 0;
     if (this.pendingCr && chunk.charCodeAt(0) === 10) start = i = 1;
@@ -91,7 +95,8 @@ export function createFramer(framing: Framing, maxBytes = DEFAULT_MAX_RECORD_BYT
     case 'lines':
       return new LineFramer(maxBytes);
     case 'fixed':
+      return new FixedLengthFramer(framing.length, maxBytes);
     case 'stx-etx':
-      throw new Error(`framing ${framing.kind} arrives with the formats that use it`);
+      return new StxEtxFramer(maxBytes);
   }
 }
