@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalltrailError } from '../src/core/errors.js';
 import { getFormat } from '../src/formats/registry.js';
@@ -210,6 +211,27 @@ for (const engine of ENGINES) {
         ['2026-03-07T13:00:00.000Z', 'answered', 1],
         ['2026-03-07T13:00:00.000Z', 'no_answer', 1],
       ]);
+    });
+
+    it('assembles event formats: events journaled and kept, the call pointing at them, reprocess remaking it', async () => {
+      const row = await new SwitchesRepository(database).upsert({ name: 'ipsmdr', tenant: 'default', format: 'mitel-ipsmdr', timezone: 'Europe/London', dialPlan: {} });
+      const sw: SwitchRuntime = { row, format: getFormat('mitel-ipsmdr'), dialPlan: {} };
+      const lines = readFileSync('src/formats/mitel-ipsmdr/fixtures/seed-002.txt', 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+      const stats = await ingestLines(database, sw, lines);
+      expect(stats).toMatchObject({ records: lines.length, events: lines.length, inserted: 4, failed: 0 });
+      const calls = await database.transaction((tx) =>
+        tx.query<{ n: number; events: number }>(
+          'SELECT cardinality(event_record_ids) AS n, (SELECT count(*)::int FROM call_events e WHERE e.raw_record_id = ANY(c.event_record_ids)) AS events FROM calls c WHERE switch_id = $1 ORDER BY started_at',
+          [row.id],
+        ),
+      );
+      expect(calls.reduce((sum, c) => sum + c.n, 0)).toBe(lines.length);
+      expect(calls.every((c) => c.n === c.events)).toBe(true);
+      const before = await new CallsRepository(database).page(ALL_TENANTS, { switchName: 'ipsmdr' }, null, 10);
+      const again = await reprocessSwitch(database, sw, {});
+      expect(again).toMatchObject({ records: lines.length, removed: 4, inserted: 4, failed: 0 });
+      const after = await new CallsRepository(database).page(ALL_TENANTS, { switchName: 'ipsmdr' }, null, 10);
+      expect(after.map((c) => c.call)).toEqual(before.map((c) => c.call));
     });
 
     it('keeps identical records that are separate calls apart by their ordinal', async () => {

@@ -49,6 +49,9 @@ export interface IngestOptions {
   onCommit?: (inserted: CallToStore[], duplicates: number) => void;
 }
 
+const OPEN_CALL_IDLE_MS = 24 * 3600 * 1000;
+const MAX_OPEN_RECORDS = 10_000;
+
 // PostgreSQL text cannot hold NUL; the journal keeps a visible stand-in instead.
 const NUL = /\u0000/g;
 const NUL_STAND_IN = '\u2400';
@@ -201,7 +204,8 @@ export class IngestStream {
   private readonly assembler: Assembler | null;
   private readonly ordinals = new OrdinalTracker();
   /** Journal entries of calls the assembler still holds, by call reference. */
-  private readonly openCalls = new Map<string, JournalEntry[]>();
+  private readonly openCalls = new Map<string, { entries: JournalEntry[]; lastMs: number }>();
+  private lastSweepMs = 0;
   private sequence = 0;
   private ended = false;
 
@@ -257,7 +261,7 @@ export class IngestStream {
       const key = this.sw.format.dedupe === 'call-id' && result.call.callId
         ? callIdKey(this.sw.row.name, result.call)
         : recordKey(this.sw.row.name, Date.parse(result.call.startedAt), textHash, entry.ordinal);
-      return this.sink.add(entry, [this.toStore(result.call, key, [entry])], null, trace);
+      return this.sink.add(entry, [this.toStore(result.call, key, entry, null)], null, trace);
     }
     if (result.kind === 'event') {
       const event = { switchId: this.sw.row.id, record: entry, event: result.event };
@@ -269,29 +273,45 @@ export class IngestStream {
 
   private assemble(callRef: string, entry: JournalEntry, step: () => Call[]): CallToStore[] {
     if (!this.assembler) return [];
+    const now = entry.receivedAt.getTime();
     const open = this.openCalls.get(callRef);
-    if (open) open.push(entry);
-    else this.openCalls.set(callRef, [entry]);
-    return this.completed(step());
+    if (!open) this.openCalls.set(callRef, { entries: [entry], lastMs: now });
+    else {
+      open.entries.push(entry);
+      open.lastMs = now;
+      // A reference that never completes (a gateway's own log) keeps only its latest records.
+      if (open.entries.length > MAX_OPEN_RECORDS) open.entries.splice(0, open.entries.length - MAX_OPEN_RECORDS);
+    }
+    if (now - this.lastSweepMs > OPEN_CALL_IDLE_MS) this.sweepOpenCalls(now);
+    return this.completed(step(), entry);
   }
 
-  private completed(calls: Call[]): CallToStore[] {
+  /** Forgets the records of calls that have seen nothing for a day: the assembler gave up on them too. */
+  private sweepOpenCalls(now: number): void {
+    for (const [ref, open] of this.openCalls) if (now - open.lastMs > OPEN_CALL_IDLE_MS) this.openCalls.delete(ref);
+    this.lastSweepMs = now;
+  }
+
+  private completed(calls: Call[], trigger: JournalEntry | null): CallToStore[] {
     return calls.map((call) => {
       const ref = call.callId ?? '';
-      const records = this.openCalls.get(ref) ?? [];
+      const records = this.openCalls.get(ref)?.entries ?? (trigger ? [trigger] : []);
       this.openCalls.delete(ref);
-      return this.toStore(call, callIdKey(this.sw.row.name, call), records);
+      const first = records[0];
+      const journal = first ?? { source: this.source, receivedAt: new Date(), sequence: this.sequence, ordinal: 0 };
+      return this.toStore(call, callIdKey(this.sw.row.name, call), journal, records);
     });
   }
 
-  private toStore(call: Call, key: string, records: JournalEntry[]): CallToStore {
+  private toStore(call: Call, key: string, journal: CallToStore['journal'], eventRecords: JournalEntry[] | null): CallToStore {
     return {
       key,
       tenantId: this.sw.row.tenantId,
       switchId: this.sw.row.id,
       switchName: this.sw.row.name,
       call: normalizeCall(call, this.sw.dialPlan),
-      records,
+      journal,
+      eventRecords,
     };
   }
 
@@ -299,7 +319,7 @@ export class IngestStream {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    if (this.assembler) await this.sink.addCalls(this.completed(this.assembler.flush()));
+    if (this.assembler) await this.sink.addCalls(this.completed(this.assembler.flush(), null));
     this.sink.forget(this);
   }
 }

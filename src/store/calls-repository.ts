@@ -27,8 +27,10 @@ export interface CallToStore {
   switchId: number;
   switchName: string;
   call: Call;
-  /** The journal entries the call was made from: its own record, or the events it was assembled from. */
-  records: JournalEntry[];
+  /** The journal entry kept in the call's row: its own record's, or the first event's for an assembled call. */
+  journal: Pick<JournalEntry, 'source' | 'receivedAt' | 'sequence' | 'ordinal'>;
+  /** For a call assembled from events: their records, journaled in raw_records. */
+  eventRecords: JournalEntry[] | null;
 }
 
 export interface EventToStore {
@@ -81,18 +83,17 @@ function encodeCalls(calls: CallToStore[]): Buffer {
   const w = new BinaryCopyWriter(calls.length * 400 + 1024);
   for (const c of calls) {
     const call = c.call;
-    const own = c.records[0]!;
-    const assembled = c.records.length !== 1 || inRawRecords(own);
+    const j = c.journal;
     w.row(CALL_COLUMNS.length)
       .uuid(c.key)
       .text(c.tenantId)
       .int4(c.switchId)
-      .text(own.source)
-      .timestamptz(own.receivedAt.getTime())
-      .int8(own.sequence)
-      .int4(own.ordinal)
+      .text(j.source)
+      .timestamptz(j.receivedAt.getTime())
+      .int8(j.sequence)
+      .int4(j.ordinal)
       .text(call.raw)
-      .int8Array(assembled ? c.records.map((r) => r.id!) : null)
+      .int8Array(c.eventRecords ? c.eventRecords.map((r) => r.id!) : null)
       .text(call.callId)
       .text(call.direction)
       .timestamptz(Date.parse(call.startedAt))
