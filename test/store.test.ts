@@ -178,14 +178,15 @@ for (const engine of ENGINES) {
       stream.ingest('a header-like line that fails');
       stream.ingest(row('ok1', '2026-03-06 08:00:00', 10, 5));
       stream.ingest(row('ok2', '2026-03-06 08:01:00', 10, 5));
-      // Sabotage: a call that violates a CHECK constraint makes the COPY fail inside the transaction.
-      (ingestor as unknown as { batch: { calls: { call: { direction: string } }[] } }).batch.calls[1]!.call.direction = 'sideways';
+      // Sabotage: a call without the tenant the table requires (NOT NULL) makes the COPY fail inside the transaction.
+      const pending = (ingestor as unknown as { batch: { calls: { tenantId: string | null }[] } }).batch.calls;
+      pending[1]!.tenantId = null;
       await expect(ingestor.flush()).rejects.toThrow();
       const after = await one<{ n: string }>(database, 'SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1', [sw.row.id]);
       expect(after.n).toBe(before.n); // the failed record's journal row went back with the calls
       expect(await new CallsRepository(database).count(ALL_TENANTS, { switchName: 'atomic' })).toBe(0);
       // The batch stays queued: once the bad value is mended it goes in whole.
-      (ingestor as unknown as { batch: { calls: { call: { direction: string } }[] } }).batch.calls[1]!.call.direction = 'outbound';
+      pending[1]!.tenantId = 'default';
       await ingestor.close();
       expect(await new CallsRepository(database).count(ALL_TENANTS, { switchName: 'atomic' })).toBe(2);
       const journaled = await one<{ n: string }>(database, 'SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1', [sw.row.id]);

@@ -97,14 +97,19 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? '0' : '') + n
 const offsetText = new Map<number, string>();
 let lastDay = NaN;
 let lastDayText = '';
+let lastOffset = NaN;
+let lastOffsetText = '';
 
 function offsetSuffix(offsetMinutes: number): string {
+  if (offsetMinutes === lastOffset) return lastOffsetText;
   let text = offsetText.get(offsetMinutes);
   if (text === undefined) {
     const abs = Math.abs(offsetMinutes);
     text = (offsetMinutes < 0 ? '-' : '+') + TWO_DIGITS[Math.floor(abs / 60)]! + ':' + TWO_DIGITS[abs % 60]!;
     offsetText.set(offsetMinutes, text);
   }
+  lastOffset = offsetMinutes;
+  lastOffsetText = text;
   return text;
 }
 
@@ -132,6 +137,81 @@ export function toIso(epochMs: number, offsetMinutes: number): string {
 /** The ISO string of an instant in a zone. */
 export function isoInZone(epochMs: number, timeZone: string): string {
   return toIso(epochMs, offsetAt(timeZone, epochMs));
+}
+
+/**
+ * fromLocal and isoInZone for one zone, for parsers: they convert a few times per record and must
+ * keep up with hundreds of thousands of records per second, and even the cached lookups behind
+ * fromLocal cost more than the rest of a simple record.
+ *
+ * The clock remembers a window of three UTC days around the last time it converted, when the zone's
+ * offset holds throughout it (all but the days next to a DST change); inside the window a conversion
+ * is arithmetic. Otherwise it asks fromLocal and isoInZone, so its answers are exactly theirs on every
+ * day, DST changes included. Records come roughly in time order, so the window moves about once a day.
+ * Only a cache is kept: one clock can serve any number of streams of its zone.
+ */
+export class ZoneClock {
+  /** The UTC window [from, to) in which the zone's offset is `offset` throughout; empty until loaded. */
+  private from = 0;
+  private to = 0;
+  private offset = 0;
+  /** The UTC day whose window was last found to hold an offset change, so as not to look again. */
+  private changeDay = NaN;
+  /** The last date `instant` was given, as (year·16 + month)·32 + day, and its naive midnight. */
+  private dateKey = -1;
+  private dateNaive = 0;
+
+  constructor(readonly timeZone: string) {}
+
+  /** fromLocal for a local date and a second of that day (0 … 86399). */
+  instant(year: number, month: number, day: number, secondOfDay: number): ZonedInstant {
+    const key = (year * 16 + month) * 32 + day;
+    if (key !== this.dateKey) {
+      this.dateKey = key;
+      this.dateNaive = Date.UTC(year, month - 1, day);
+    }
+    return this.fromNaive(this.dateNaive + secondOfDay * 1000);
+  }
+
+  /** fromLocal. */
+  local(t: LocalTime): ZonedInstant {
+    return this.instant(t.year, t.month, t.day, (t.hour * 60 + t.minute) * 60 + t.second);
+  }
+
+  /** fromLocal for a local time given as naive milliseconds: `Date.UTC` of its fields. */
+  fromNaive(naive: number): ZonedInstant {
+    // fromLocal takes the offset a day either side of `naive` when the two agree: they do in the window.
+    if ((naive - DAY < this.from || naive + DAY >= this.to) && !this.load(naive)) {
+      const d = new Date(naive);
+      const t = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+      return fromLocal(t, this.timeZone);
+    }
+    return { epochMs: naive - this.offset * 60000, offsetMinutes: this.offset };
+  }
+
+  /** isoInZone. */
+  iso(epochMs: number): string {
+    if ((epochMs < this.from || epochMs >= this.to) && !this.load(epochMs)) return isoInZone(epochMs, this.timeZone);
+    return toIso(epochMs, this.offset);
+  }
+
+  /** Moves the window to the UTC day of `ms` and one day either side; false if the offset changes within. */
+  private load(ms: number): boolean {
+    const day = Math.floor(ms / DAY);
+    if (day === this.changeDay) return false;
+    const from = (day - 1) * DAY;
+    const to = (day + 2) * DAY;
+    // Offsets change a few times a year at most, so the same offset at both ends holds throughout.
+    const offset = offsetAt(this.timeZone, from);
+    if (offsetAt(this.timeZone, to - 1) !== offset) {
+      this.changeDay = day;
+      return false;
+    }
+    this.from = from;
+    this.to = to;
+    this.offset = offset;
+    return true;
+  }
 }
 
 /** Adds seconds to an ISO string produced by `toIso`, keeping the zone's offset rules. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCall } from '../core/call.js';
 import { callIdKey, OrdinalTracker, recordKey, recordTextHash } from './dedupe.js';
 
 describe('dedupe keys', () => {
@@ -17,9 +16,9 @@ describe('dedupe keys', () => {
     expect(recordKey('pbx', at, h, 0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     // Keys lead with the start time, so later calls sort after earlier ones in the index.
     expect(recordKey('pbx', at + 1000, h, 0) > recordKey('pbx', at, h, 0)).toBe(true);
-    const call = { ...emptyCall('x', '2026-01-01T10:00:00+01:00', 'r'), callId: '42' };
-    expect(callIdKey('pbx', call)).toBe(callIdKey('pbx', { ...call, startedAt: '2026-01-01T09:00:00+00:00' }));
-    expect(callIdKey('pbx', call)).not.toBe(callIdKey('pbx', { ...call, startedAt: '2026-01-02T10:00:00+01:00' }));
+    expect(callIdKey('pbx', '42', Date.parse('2026-01-01T10:00:00+01:00'))).toBe(callIdKey('pbx', '42', Date.parse('2026-01-01T09:00:00+00:00')));
+    expect(callIdKey('pbx', '42', at)).not.toBe(callIdKey('pbx', '42', at + 86_400_000));
+    expect(callIdKey('pbx', '42', at)).not.toBe(callIdKey('pbx', '43', at));
   });
 
   it('count identical records within the window', () => {

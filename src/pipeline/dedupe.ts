@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import type { Call } from '../core/call.js';
 
 // Dedupe keys (DESIGN.md "store"): the switch plus the vendor's call id and start where the format
 // has ids; otherwise the switch plus a hash of the record text (line endings and trailing spaces
@@ -26,9 +25,8 @@ export function recordTextHash(raw: string): string {
   return hash('md5', normalizeRecordText(raw), 'base64');
 }
 
-export function callIdKey(switchName: string, call: Call): string {
-  const startedAtMs = Date.parse(call.startedAt);
-  return keyOf(startedAtMs, `${switchName}\u001fid\u001f${call.callId}\u001f${startedAtMs}`);
+export function callIdKey(switchName: string, callId: string, startedAtMs: number): string {
+  return keyOf(startedAtMs, `${switchName}\u001fid\u001f${callId}\u001f${startedAtMs}`);
 }
 
 /** The key of a record-hash call; `startedAtMs` is the parsed start, which the record text fixes. */

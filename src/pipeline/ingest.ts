@@ -50,6 +50,7 @@ export interface IngestOptions {
 }
 
 const OPEN_CALL_IDLE_MS = 24 * 3600 * 1000;
+const REFERENCE_DAY_CACHE_MS = 60_000;
 const MAX_OPEN_RECORDS = 10_000;
 
 // PostgreSQL text cannot hold NUL; the journal keeps a visible stand-in instead.
@@ -208,6 +209,8 @@ export class IngestStream {
   private lastSweepMs = 0;
   private sequence = 0;
   private ended = false;
+  /** When ctx.referenceDate was last worked out; it is kept for a minute of receive time. */
+  private referenceDayFrom = -Infinity;
 
   constructor(
     private readonly sink: BatchSink,
@@ -228,7 +231,11 @@ export class IngestStream {
     const receivedAt = options.receivedAt ?? new Date();
     const raw = text.indexOf('\u0000') === -1 ? text : text.replace(NUL, NUL_STAND_IN);
     this.sequence = options.sequence ?? this.sequence + 1;
-    this.ctx.referenceDate = isoInZone(receivedAt.getTime(), this.ctx.timeZone).slice(0, 10);
+    const receivedMs = receivedAt.getTime();
+    if (receivedMs < this.referenceDayFrom || receivedMs >= this.referenceDayFrom + REFERENCE_DAY_CACHE_MS) {
+      this.ctx.referenceDate = isoInZone(receivedMs, this.ctx.timeZone).slice(0, 10);
+      this.referenceDayFrom = receivedMs;
+    }
 
     let result: ParseResult;
     if (options.truncatedAt !== undefined) {
@@ -258,10 +265,13 @@ export class IngestStream {
     const trace = { switchName: this.sw.row.name, source: this.source, sequence: this.sequence, raw, result };
 
     if (result.kind === 'call') {
-      const key = this.sw.format.dedupe === 'call-id' && result.call.callId
-        ? callIdKey(this.sw.row.name, result.call)
-        : recordKey(this.sw.row.name, Date.parse(result.call.startedAt), textHash, entry.ordinal);
-      return this.sink.add(entry, [this.toStore(result.call, key, entry, null)], null, trace);
+      const call = result.call;
+      const startedAtMs = Date.parse(call.startedAt);
+      const key =
+        this.sw.format.dedupe === 'call-id' && call.callId
+          ? callIdKey(this.sw.row.name, call.callId, startedAtMs)
+          : recordKey(this.sw.row.name, startedAtMs, textHash, entry.ordinal);
+      return this.sink.add(entry, [this.toStore(call, startedAtMs, key, entry, null)], null, trace);
     }
     if (result.kind === 'event') {
       const event = { switchId: this.sw.row.id, record: entry, event: result.event };
@@ -299,17 +309,19 @@ export class IngestStream {
       this.openCalls.delete(ref);
       const first = records[0];
       const journal = first ?? { source: this.source, receivedAt: new Date(), sequence: this.sequence, ordinal: 0 };
-      return this.toStore(call, callIdKey(this.sw.row.name, call), journal, records);
+      const startedAtMs = Date.parse(call.startedAt);
+      return this.toStore(call, startedAtMs, callIdKey(this.sw.row.name, ref, startedAtMs), journal, records);
     });
   }
 
-  private toStore(call: Call, key: string, journal: CallToStore['journal'], eventRecords: JournalEntry[] | null): CallToStore {
+  private toStore(call: Call, startedAtMs: number, key: string, journal: CallToStore['journal'], eventRecords: JournalEntry[] | null): CallToStore {
     return {
       key,
       tenantId: this.sw.row.tenantId,
       switchId: this.sw.row.id,
       switchName: this.sw.row.name,
       call: normalizeCall(call, this.sw.dialPlan),
+      startedAtMs,
       journal,
       eventRecords,
     };

@@ -12,7 +12,7 @@ import { registerSimulate } from '../cli/simulate.js';
 import { CalltrailError } from '../core/errors.js';
 import { parseAll } from '../formats/conformance.js';
 import type { Format } from '../formats/format.js';
-import { getFormat } from '../formats/registry.js';
+import { allFormats, getFormat } from '../formats/registry.js';
 import {
   frameRecord,
   planCalls,
@@ -353,7 +353,7 @@ describe('command-line options', () => {
 
   it.each([
     [{}, '--format: which format to simulate is required (e.g. --format cdrstats-csv)'],
-    [{ format: 'nope' }, '--format: unknown format "nope"; known formats: cdrstats-csv'],
+    [{ format: 'nope' }, `--format: unknown format "nope"; known formats: ${allFormats().map((f) => f.id).join(', ')}`],
     [{ format: 'cdrstats-csv', count: '0' }, '--count: "0" is not a whole number from 1 to 10000000'],
     [{ format: 'cdrstats-csv', count: '1.5' }, '--count: "1.5" is not a whole number from 1 to 10000000'],
     [{ format: 'cdrstats-csv', seed: '-1' }, '--seed: "-1" is not a whole number from 0 to 4294967295'],

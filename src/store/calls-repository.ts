@@ -27,6 +27,8 @@ export interface CallToStore {
   switchId: number;
   switchName: string;
   call: Call;
+  /** call.startedAt as epoch milliseconds, parsed once. */
+  startedAtMs: number;
   /** The journal entry kept in the call's row: its own record's, or the first event's for an assembled call. */
   journal: Pick<JournalEntry, 'source' | 'receivedAt' | 'sequence' | 'ordinal'>;
   /** For a call assembled from events: their records, journaled in raw_records. */
@@ -96,7 +98,7 @@ function encodeCalls(calls: CallToStore[]): Buffer {
       .int8Array(c.eventRecords ? c.eventRecords.map((r) => r.id!) : null)
       .text(call.callId)
       .text(call.direction)
-      .timestamptz(Date.parse(call.startedAt))
+      .timestamptz(c.startedAtMs)
       .timestamptz(timeOf(call.answeredAt))
       .timestamptz(timeOf(call.endedAt))
       .int2(offsetOfIso(call.startedAt))
@@ -196,7 +198,7 @@ function toRollupSource(c: CallToStore): RollupSource {
   return {
     switchId: c.switchId,
     tenantId: c.tenantId,
-    startedAtMs: Date.parse(c.call.startedAt),
+    startedAtMs: c.startedAtMs,
     direction: c.call.direction,
     disposition: c.call.disposition,
     talkSeconds: c.call.talkSeconds,

@@ -88,11 +88,16 @@ export class BinaryCopyWriter {
 
   /** A UUID in its 8-4-4-4-12 hex form. */
   uuid(value: string): this {
+    if (value.length !== 36) throw new Error(`not a UUID: ${value}`);
     this.ensure(20);
-    this.buf.writeInt32BE(16, this.pos);
-    const hex = value.replace(/-/g, '');
-    if (hex.length !== 32) throw new Error(`not a UUID: ${value}`);
-    this.buf.write(hex, this.pos + 4, 'hex');
+    const b = this.buf;
+    const p = this.pos;
+    b.writeInt32BE(16, p);
+    b.write(value.slice(0, 8), p + 4, 'hex');
+    b.write(value.slice(9, 13), p + 8, 'hex');
+    b.write(value.slice(14, 18), p + 10, 'hex');
+    b.write(value.slice(19, 23), p + 12, 'hex');
+    b.write(value.slice(24, 36), p + 14, 'hex');
     this.pos += 20;
     return this;
   }

@@ -1,5 +1,5 @@
 import { emptyCall, type Call, type CallEvent, type Direction } from '../../core/call.js';
-import { fromLocal, isValidLocal, isoInZone, offsetAt, toIso, type LocalTime, type ZonedInstant } from '../../core/time.js';
+import { isValidLocal, isoInZone, toIso, ZoneClock, type LocalTime } from '../../core/time.js';
 import type { Assembler, Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
 // Avaya IP Office SMDR: CSV without a header, CR LF, pushed over TCP. 30 fields; R11 and later
@@ -140,48 +140,6 @@ function field(s: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Time.
-
-/**
- * core/time.ts's fromLocal and isoInZone for one zone, remembering the offsets of the local hours
- * and quarter hours it has seen (a few at a time: records come roughly in time order). Within an
- * hour whose two ends have the same offset every time has it (a DST change moves the offset at one
- * instant); in an hour with a change each time goes to fromLocal.
- */
-class ZoneClock {
-  /** Local hour start (as naive UTC ms) → its offset, or null when it changes within that hour. */
-  private readonly hours = new Map<number, number | null>();
-  /** Quarter hour (epoch ms / 900000) → offset. */
-  private readonly quarters = new Map<number, number>();
-
-  constructor(readonly timeZone: string) {}
-
-  local(t: LocalTime): ZonedInstant {
-    const naive = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-    const hourStart = naive - (t.minute * 60 + t.second) * 1000;
-    let offset = this.hours.get(hourStart);
-    if (offset === undefined) {
-      const first = fromLocal({ ...t, minute: 0, second: 0 }, this.timeZone).offsetMinutes;
-      const last = fromLocal({ ...t, minute: 59, second: 59 }, this.timeZone).offsetMinutes;
-      offset = first === last ? first : null;
-      if (this.hours.size >= 64) this.hours.clear();
-      this.hours.set(hourStart, offset);
-    }
-    if (offset === null) return fromLocal(t, this.timeZone);
-    return { epochMs: naive - offset * 60000, offsetMinutes: offset };
-  }
-
-  /** isoInZone: offsetAt depends only on the quarter hour. */
-  iso(epochMs: number): string {
-    const quarter = Math.floor(epochMs / 900000);
-    let offset = this.quarters.get(quarter);
-    if (offset === undefined) {
-      offset = offsetAt(this.timeZone, epochMs);
-      if (this.quarters.size >= 64) this.quarters.clear();
-      this.quarters.set(quarter, offset);
-    }
-    return toIso(epochMs, offset);
-  }
-}
 
 /** Local time text → ISO with offset, keeping the last one (a call's records share their CallStart). */
 class Stamps {

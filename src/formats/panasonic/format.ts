@@ -1,5 +1,5 @@
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
-import { fromLocal, isoInZone, offsetAt, toIso, type ZonedInstant } from '../../core/time.js';
+import { isoInZone, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
 
 // Panasonic KX-TA/TD/TDA/TDE/NS SMDR, the "print" format (FORMATS.md "panasonic"): one line per
@@ -86,74 +86,6 @@ function ringAt(s: string, i: number): number | null {
   }
   const sec = twoDigits(text, q + 1);
   return sec < 0 || sec > 59 ? -1 : minutes * 60 + sec;
-}
-
-// ---- the switch's clock -------------------------------------------------------------------------
-
-const DAY_MS = 86_400_000;
-const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? '0' : '') + n);
-
-/**
- * Local time ↔ instant for one zone, fast on the days whose UTC offset holds from the day before
- * to the day after (all but the DST-change days, which go through core/time.ts). Parsing a whole
- * record costs less than the general conversions would, so the common case is kept to arithmetic.
- */
-class ZoneClock {
-  private zone = '';
-  private dayKey = -1;
-  private dayNaive = NaN;
-  /** The UTC window [from, to) in which `offset` holds, or an empty one. */
-  private from = 0;
-  private to = 0;
-  private offset = 0;
-  private suffix = '';
-  private prefixDay = NaN;
-  private prefix = '';
-
-  /** The instant of a local date and second of the day, with its UTC offset. */
-  instant(zone: string, year: number, month: number, day: number, second: number): ZonedInstant {
-    const key = (year * 16 + month) * 32 + day;
-    if (key !== this.dayKey) {
-      this.dayKey = key;
-      this.dayNaive = Date.UTC(year, month - 1, day);
-      this.zone = '';
-    }
-    const dayNaive = this.dayNaive;
-    if (zone !== this.zone) this.load(zone, dayNaive);
-    if (this.to > this.from) return { epochMs: dayNaive + second * 1000 - this.offset * 60_000, offsetMinutes: this.offset };
-    return fromLocal({ year, month, day, hour: Math.floor(second / 3600), minute: Math.floor(second / 60) % 60, second: second % 60 }, zone);
-  }
-
-  /** ISO-8601 with the zone's offset at that instant. */
-  iso(zone: string, epochMs: number): string {
-    if (zone !== this.zone || epochMs < this.from || epochMs >= this.to) return isoInZone(epochMs, zone);
-    const local = epochMs + this.offset * 60_000;
-    const days = Math.floor(local / DAY_MS);
-    if (days !== this.prefixDay) {
-      this.prefixDay = days;
-      this.prefix = new Date(days * DAY_MS).toISOString().slice(0, 11);
-    }
-    const s = Math.floor((local - days * DAY_MS) / 1000);
-    return this.prefix + TWO_DIGITS[Math.floor(s / 3600)]! + ':' + TWO_DIGITS[Math.floor(s / 60) % 60]! + ':' + TWO_DIGITS[s % 60]! + this.suffix;
-  }
-
-  private load(zone: string, dayNaive: number): void {
-    this.zone = zone;
-    // Three UTC days around the local day hold every instant of it (offsets stay within ±14 h).
-    // Offsets change at most a few times a year, on a quarter hour, so the same offset at both
-    // ends of the window means it holds throughout.
-    const from = dayNaive - DAY_MS;
-    const to = dayNaive + 2 * DAY_MS;
-    const before = offsetAt(zone, from);
-    if (before !== offsetAt(zone, to - 1)) {
-      this.from = this.to = 0;
-      return;
-    }
-    this.offset = before;
-    this.from = from;
-    this.to = to;
-    this.suffix = toIso(0, before).slice(19);
-  }
 }
 
 // ---- dates ----------------------------------------------------------------------------------
@@ -474,8 +406,7 @@ function parseLine(record: string, ctx: ParseContext, state: StreamState, clock:
 
 function buildCall(record: string, ctx: ParseContext, clock: ZoneClock, f: Fields): Call {
   const { date, dial, code } = f;
-  const zone = ctx.timeZone;
-  const start = clock.instant(zone, date.year, date.month, date.day, f.minutes * 60);
+  const start = clock.instant(date.year, date.month, date.day, f.minutes * 60);
   const inbound = dial.direction === 'inbound';
   // Ring time is printed for incoming calls and comes before the talk; the printed time is the start.
   const ringBefore = inbound ? (f.ring ?? 0) : 0;
@@ -486,10 +417,10 @@ function buildCall(record: string, ctx: ParseContext, clock: ZoneClock, f: Field
   else if (talk > 0) disposition = 'answered';
   else if (inbound) disposition = 'no_answer';
 
-  const call = emptyCall('panasonic', clock.iso(zone, start.epochMs), record);
+  const call = emptyCall('panasonic', clock.iso(start.epochMs), record);
   call.direction = dial.direction;
-  call.answeredAt = talk > 0 ? clock.iso(zone, start.epochMs + ringBefore * 1000) : null;
-  call.endedAt = total === 0 ? call.startedAt : clock.iso(zone, start.epochMs + total * 1000);
+  call.answeredAt = talk > 0 ? clock.iso(start.epochMs + ringBefore * 1000) : null;
+  call.endedAt = total === 0 ? call.startedAt : clock.iso(start.epochMs + total * 1000);
   call.ringSeconds = f.ring;
   call.talkSeconds = talk;
   call.durationSeconds = total;
@@ -521,7 +452,7 @@ function buildCall(record: string, ctx: ParseContext, clock: ZoneClock, f: Field
 
 function createParser(ctx: ParseContext): RecordParser {
   const state: StreamState = { order: null };
-  const clock = new ZoneClock();
+  const clock = new ZoneClock(ctx.timeZone);
   return (record) => parseLine(record, ctx, state, clock);
 }
 

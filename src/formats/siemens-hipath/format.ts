@@ -1,5 +1,5 @@
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
-import { fromLocal, isoInZone, offsetAt, toIso, type ZonedInstant } from '../../core/time.js';
+import { isoInZone, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
 
 // Siemens HiPath / OpenScape Business call-charge output on the serial port, compressed form
@@ -89,74 +89,6 @@ function stripControl(raw: string): string {
   return CONTROL.test(raw) ? raw.replace(CONTROLS, '') : raw;
 }
 
-// ---- the switch's clock -------------------------------------------------------------------------
-
-const DAY_MS = 86_400_000;
-const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? '0' : '') + n);
-
-/**
- * Local time ↔ instant for one zone, fast on the days whose UTC offset holds from the day before
- * to the day after (all but the DST-change days, which go through core/time.ts). Parsing a whole
- * record costs less than the general conversions would, so the common case is kept to arithmetic.
- */
-class ZoneClock {
-  private zone = '';
-  private dayKey = -1;
-  private dayNaive = NaN;
-  /** The UTC window [from, to) in which `offset` holds, or an empty one. */
-  private from = 0;
-  private to = 0;
-  private offset = 0;
-  private suffix = '';
-  private prefixDay = NaN;
-  private prefix = '';
-
-  /** The instant of a local date and second of the day, with its UTC offset. */
-  instant(zone: string, year: number, month: number, day: number, second: number): ZonedInstant {
-    const key = (year * 16 + month) * 32 + day;
-    if (key !== this.dayKey) {
-      this.dayKey = key;
-      this.dayNaive = Date.UTC(year, month - 1, day);
-      this.zone = '';
-    }
-    const dayNaive = this.dayNaive;
-    if (zone !== this.zone) this.load(zone, dayNaive);
-    if (this.to > this.from) return { epochMs: dayNaive + second * 1000 - this.offset * 60_000, offsetMinutes: this.offset };
-    return fromLocal({ year, month, day, hour: Math.floor(second / 3600), minute: Math.floor(second / 60) % 60, second: second % 60 }, zone);
-  }
-
-  /** ISO-8601 with the zone's offset at that instant. */
-  iso(zone: string, epochMs: number): string {
-    if (zone !== this.zone || epochMs < this.from || epochMs >= this.to) return isoInZone(epochMs, zone);
-    const local = epochMs + this.offset * 60_000;
-    const days = Math.floor(local / DAY_MS);
-    if (days !== this.prefixDay) {
-      this.prefixDay = days;
-      this.prefix = new Date(days * DAY_MS).toISOString().slice(0, 11);
-    }
-    const s = Math.floor((local - days * DAY_MS) / 1000);
-    return this.prefix + TWO_DIGITS[Math.floor(s / 3600)]! + ':' + TWO_DIGITS[Math.floor(s / 60) % 60]! + ':' + TWO_DIGITS[s % 60]! + this.suffix;
-  }
-
-  private load(zone: string, dayNaive: number): void {
-    this.zone = zone;
-    // Three UTC days around the local day hold every instant of it (offsets stay within ±14 h).
-    // Offsets change at most a few times a year, on a quarter hour, so the same offset at both
-    // ends of the window means it holds throughout.
-    const from = dayNaive - DAY_MS;
-    const to = dayNaive + 2 * DAY_MS;
-    const before = offsetAt(zone, from);
-    if (before !== offsetAt(zone, to - 1)) {
-      this.from = this.to = 0;
-      return;
-    }
-    this.offset = before;
-    this.from = from;
-    this.to = to;
-    this.suffix = toIso(0, before).slice(19);
-  }
-}
-
 // ---- records ----------------------------------------------------------------------------------
 
 function error(message: string): ParseResult {
@@ -220,18 +152,17 @@ function parseRecord(raw: string, ctx: ParseContext, clock: ZoneClock): ParseRes
   let direction: Direction = CALL_TYPES[type[0]!] ?? 'unknown';
   if (trunk === '' && number.length <= 6 && isDigits(number)) direction = 'internal';
 
-  const zone = ctx.timeZone;
-  const end = clock.instant(zone, year, month, day, endSecond);
+  const end = clock.instant(year, month, day, endSecond);
   const ringBefore = ring ?? 0;
   const startMs = end.epochMs - (ringBefore + talk) * 1000;
   let disposition: Disposition = 'unknown';
   if (talk > 0) disposition = 'answered';
   else if (ringBefore > 0 || direction === 'inbound') disposition = 'no_answer';
 
-  const call: Call = emptyCall('siemens-hipath', clock.iso(zone, startMs), raw);
+  const call: Call = emptyCall('siemens-hipath', clock.iso(startMs), raw);
   call.direction = direction;
-  call.answeredAt = talk > 0 ? clock.iso(zone, end.epochMs - talk * 1000) : null;
-  call.endedAt = clock.iso(zone, end.epochMs);
+  call.answeredAt = talk > 0 ? clock.iso(end.epochMs - talk * 1000) : null;
+  call.endedAt = clock.iso(end.epochMs);
   call.ringSeconds = ring;
   call.talkSeconds = talk;
   call.durationSeconds = ringBefore + talk;
@@ -262,7 +193,7 @@ function parseRecord(raw: string, ctx: ParseContext, clock: ZoneClock): ParseRes
 }
 
 function createParser(ctx: ParseContext): RecordParser {
-  const clock = new ZoneClock();
+  const clock = new ZoneClock(ctx.timeZone);
   return (record) => parseRecord(record, ctx, clock);
 }
 
