@@ -132,3 +132,18 @@ describe('beronet', () => {
     expect(beronet.detect(avaya)).toBe(0);
   });
 });
+
+describe('beronet across the autumn clock change', () => {
+  it('reads a later time of the call in the repeated hour as its second occurrence', () => {
+    // Started 01:59:27 BST; the clocks went back at 02:00 BST; ended 01:08:39 GMT.
+    const record = 'CDR,235867,sip:1,fxs:3,"Zoë Müller" <sip:214@192.168.0.2>,sip:258@192.168.0.2,214,258,26/10/25-01:59:27,26/10/25-01:08:39,26/10/25-01:59:30,26/10/25-01:08:39,out,16,-,-';
+    const result = beronet.createParser(london)(record);
+    if (result.kind !== 'call') throw new Error(JSON.stringify(result));
+    expect([result.call.startedAt, result.call.answeredAt, result.call.endedAt]).toEqual([
+      '2026-10-25T01:59:27+01:00',
+      '2026-10-25T01:59:30+01:00',
+      '2026-10-25T01:08:39+00:00',
+    ]);
+    expect([result.call.talkSeconds, result.call.durationSeconds]).toEqual([549, 552]);
+  });
+});

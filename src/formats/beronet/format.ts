@@ -1,6 +1,6 @@
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { causeCodeByName, dispositionFromCause } from '../../core/hangup-causes.js';
-import { isValidLocal, isoInZone, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
+import { isValidLocal, isoInZone, offsetAt, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
 // beroNet gateway CDR lines, one call per line:
@@ -134,6 +134,15 @@ function parseTime(field: string, label: string, clock: ZoneClock): ZonedInstant
   return clock.local(t);
 }
 
+/** The same local time's second occurrence when `at` is before `minMs` and the time was repeated by a DST change. */
+function notBefore(at: ZonedInstant | null, minMs: number, timeZone: string): ZonedInstant | null {
+  if (at === null || at.epochMs >= minMs) return at;
+  const naive = at.epochMs + at.offsetMinutes * 60_000;
+  const later = offsetAt(timeZone, naive + 86_400_000);
+  const epochMs = naive - later * 60_000;
+  return epochMs >= minMs && offsetAt(timeZone, epochMs) === later ? { epochMs, offsetMinutes: later } : at;
+}
+
 /** The two digits at `at` as a number, or -1. */
 function two(s: string, at: number): number {
   const a = s.charCodeAt(at) - 48;
@@ -222,7 +231,8 @@ function parseLine(line: string, clock: ZoneClock, sideOf: (name: string) => Sid
     if (typeof t === 'string') return err(t);
     times.push(t);
   }
-  const [start, end, connect, disconnect] = times as [ZonedInstant | null, ZonedInstant | null, ZonedInstant | null, ZonedInstant | null];
+  const start = times[0] ?? null;
+  let [, end, connect, disconnect] = times as [ZonedInstant | null, ZonedInstant | null, ZonedInstant | null, ZonedInstant | null];
   if (start === null) return err('start time is missing');
   const after = short ? t0 + 3 : t0 + 4;
   const side = orNull(f[after]!);
@@ -230,6 +240,12 @@ function parseLine(line: string, clock: ZoneClock, sideOf: (name: string) => Sid
   if (typeof cause === 'string') return err(cause);
 
   const startMs = start.epochMs;
+  // A time in the hour repeated when clocks go back is read as its first occurrence; a later time
+  // of the call that then falls before the start is the second occurrence.
+  const tz = clock.timeZone;
+  end = notBefore(end, startMs, tz);
+  connect = notBefore(connect, startMs, tz);
+  disconnect = notBefore(disconnect, connect?.epochMs ?? startMs, tz);
   const endAt = end ?? disconnect;
   const hangupAt = disconnect ?? end;
   if (endAt && endAt.epochMs < startMs) return err('end time is before the start time');
