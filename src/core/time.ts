@@ -95,7 +95,8 @@ export function fromLocal(t: LocalTime, timeZone: string): ZonedInstant {
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? '0' : '') + n);
 const offsetText = new Map<number, string>();
-let lastDay = NaN;
+/** The local day toIso wrote last: [lastDayStart, lastDayStart + DAY) and its `YYYY-MM-DDT`. */
+let lastDayStart = NaN;
 let lastDayText = '';
 let lastOffset = NaN;
 let lastOffsetText = '';
@@ -116,20 +117,21 @@ function offsetSuffix(offsetMinutes: number): string {
 /** ISO-8601 with the offset, e.g. `2015-10-21T12:13:10+02:00`. Whole seconds. */
 export function toIso(epochMs: number, offsetMinutes: number): string {
   const local = epochMs + offsetMinutes * 60000;
-  const day = Math.floor(local / DAY);
-  if (day !== lastDay) {
-    const d = new Date(day * DAY);
-    lastDay = day;
+  if (!(local >= lastDayStart && local < lastDayStart + DAY)) {
+    lastDayStart = Math.floor(local / DAY) * DAY;
+    const d = new Date(lastDayStart);
     lastDayText = d.getUTCFullYear() + '-' + TWO_DIGITS[d.getUTCMonth() + 1]! + '-' + TWO_DIGITS[d.getUTCDate()]! + 'T';
   }
-  const secondOfDay = Math.floor((local - day * DAY) / 1000);
+  // Small integers from here on (`| 0`): integer division and remainder cost less than on doubles.
+  const secondOfDay = ((local - lastDayStart) / 1000) | 0;
+  const minuteOfDay = (secondOfDay / 60) | 0;
   return (
     lastDayText +
-    TWO_DIGITS[Math.floor(secondOfDay / 3600)]! +
+    TWO_DIGITS[(minuteOfDay / 60) | 0]! +
     ':' +
-    TWO_DIGITS[Math.floor(secondOfDay / 60) % 60]! +
+    TWO_DIGITS[minuteOfDay % 60]! +
     ':' +
-    TWO_DIGITS[secondOfDay % 60]! +
+    TWO_DIGITS[secondOfDay - minuteOfDay * 60]! +
     offsetSuffix(offsetMinutes)
   );
 }
@@ -144,11 +146,11 @@ export function isoInZone(epochMs: number, timeZone: string): string {
  * keep up with hundreds of thousands of records per second, and even the cached lookups behind
  * fromLocal cost more than the rest of a simple record.
  *
- * The clock remembers a window of three UTC days around the last time it converted, when the zone's
- * offset holds throughout it (all but the days next to a DST change); inside the window a conversion
- * is arithmetic. Otherwise it asks fromLocal and isoInZone, so its answers are exactly theirs on every
- * day, DST changes included. Records come roughly in time order, so the window moves about once a day.
- * Only a cache is kept: one clock can serve any number of streams of its zone.
+ * The clock remembers a window of three UTC days in which the zone's offset does not change (any
+ * window but those touching a DST change); inside it a conversion is arithmetic. Elsewhere it asks
+ * fromLocal and isoInZone, so its answers are exactly theirs on every day, DST changes included
+ * (the property test in time.test.ts holds it to that). Records come roughly in time order, so the
+ * window moves about once a day. It keeps only a cache: one clock can serve any number of streams.
  */
 export class ZoneClock {
   /** The UTC window [from, to) in which the zone's offset is `offset` throughout; empty until loaded. */
@@ -181,11 +183,7 @@ export class ZoneClock {
   /** fromLocal for a local time given as naive milliseconds: `Date.UTC` of its fields. */
   fromNaive(naive: number): ZonedInstant {
     // fromLocal takes the offset a day either side of `naive` when the two agree: they do in the window.
-    if ((naive - DAY < this.from || naive + DAY >= this.to) && !this.load(naive)) {
-      const d = new Date(naive);
-      const t = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
-      return fromLocal(t, this.timeZone);
-    }
+    if ((naive - DAY < this.from || naive + DAY >= this.to) && !this.load(naive)) return this.nearChange(naive);
     return { epochMs: naive - this.offset * 60000, offsetMinutes: this.offset };
   }
 
@@ -193,6 +191,13 @@ export class ZoneClock {
   iso(epochMs: number): string {
     if ((epochMs < this.from || epochMs >= this.to) && !this.load(epochMs)) return isoInZone(epochMs, this.timeZone);
     return toIso(epochMs, this.offset);
+  }
+
+  /** fromLocal itself (kept out of fromNaive, which stays small enough for the engine to inline). */
+  private nearChange(naive: number): ZonedInstant {
+    const d = new Date(naive);
+    const t = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+    return fromLocal(t, this.timeZone);
   }
 
   /** Moves the window to the UTC day of `ms` and one day either side; false if the offset changes within. */

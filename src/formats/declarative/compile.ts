@@ -1,6 +1,6 @@
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
 import { causeCodeByName, dispositionFromCause } from '../../core/hangup-causes.js';
-import { fromLocal, isValidLocal, offsetAt, toIso, type LocalTime } from '../../core/time.js';
+import { isValidLocal, offsetAt, toIso, ZoneClock, type LocalTime } from '../../core/time.js';
 import { csvField, splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 import { compileDatePattern, compileDurationPattern, emptyParts, type DatePattern, type DurationPattern } from './patterns.js';
@@ -230,44 +230,18 @@ function localOf(ms: number, timeZone: string): LocalTime {
   };
 }
 
-const QUARTER_HOUR_MS = 15 * 60 * 1000;
-/**
- * fromLocal with a memo of the last local quarter hour: records come in time order, and a zone's
- * offset changes only on a quarter hour (core/time.ts caches offsets the same way).
- */
-function zonedClock(): (t: LocalTime, timeZone: string) => Instant {
-  let lastZone = '';
-  let lastBucket = NaN;
-  let lastShift = 0; // naive minus the instant: not the offset itself for a time skipped by DST
-  let lastOffset = 0;
-  return (t, timeZone) => {
-    const naive = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-    const bucket = Math.floor(naive / QUARTER_HOUR_MS);
-    if (bucket !== lastBucket || timeZone !== lastZone) {
-      const z = fromLocal(t, timeZone);
-      lastShift = naive - z.epochMs;
-      lastOffset = z.offsetMinutes;
-      lastBucket = bucket;
-      lastZone = timeZone;
-    }
-    return { ms: naive - lastShift, offset: lastOffset };
-  };
-}
-
-/** offsetAt with a memo of the last UTC quarter hour. */
-function zoneOffsets(): (ms: number, timeZone: string) => number {
-  let lastZone = '';
-  let lastBucket = NaN;
-  let lastOffset = 0;
-  return (ms, timeZone) => {
-    const bucket = Math.floor(ms / QUARTER_HOUR_MS);
-    if (bucket !== lastBucket || timeZone !== lastZone) {
-      lastOffset = offsetAt(timeZone, ms);
-      lastBucket = bucket;
-      lastZone = timeZone;
-    }
-    return lastOffset;
-  };
+/** The zone's clock; one per zone serves every parser (it only caches). */
+const clocks = new Map<string, ZoneClock>();
+let lastClock = new ZoneClock('UTC');
+function clockOf(timeZone: string): ZoneClock {
+  if (timeZone === lastClock.timeZone) return lastClock;
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new ZoneClock(timeZone);
+    clocks.set(timeZone, clock);
+  }
+  lastClock = clock;
+  return clock;
 }
 
 interface CompiledTimestamp {
@@ -304,7 +278,6 @@ function compileTimestamp(ts: Timestamp, fields: Fields): CompiledTimestamp {
   }));
   const got = emptyParts();
   const hasSeconds = readers.some((r) => r.pattern.has.second);
-  const instantOf = zonedClock();
   return {
     hasSeconds,
     read(values, ctx) {
@@ -332,7 +305,8 @@ function compileTimestamp(ts: Timestamp, fields: Fields): CompiledTimestamp {
       if (!isValidLocal(local)) {
         return { error: `${readers.map((r) => `${r.name} "${values[r.i]}"`).join(' ')} is not a real date and time` };
       }
-      return instantOf(local, ctx.timeZone);
+      const at = clockOf(ctx.timeZone).local(local);
+      return { ms: at.epochMs, offset: at.offsetMinutes };
     },
     write(values, ms, timeZone) {
       const local = localOf(ms, timeZone);
@@ -488,9 +462,6 @@ export function compileDefinition(def: Definition): DeclarativeFormat {
     return { key, name, i: fields.index(name), number: typeof spec !== 'string' && spec.type === 'number' };
   });
   const startPrecisionSeconds = (start ? start.hasSeconds : end!.hasSeconds) ? 1 : 60;
-  const offsetOfStart = zoneOffsets();
-  const offsetOfAnswer = zoneOffsets();
-  const offsetOfEnd = zoneOffsets();
 
   const readDuration = (d: CompiledDuration | null, values: Values): Result<number | null> => (d ? d.read(values) : null);
 
@@ -551,9 +522,9 @@ export function compileDefinition(def: Definition): DeclarativeFormat {
     if (talk > total) return error(`talk time ${talk}s is longer than the whole call (${total}s)`);
     const ring = ringRaw ?? (known !== null && talkRaw !== null ? total - talk : null);
 
-    const tz = ctx.timeZone;
+    const clock = clockOf(ctx.timeZone);
     const startMs = startAt ? startAt.ms : endAt!.ms - total * 1000;
-    const startedAt = startAt ? toIso(startAt.ms, startAt.offset) : toIso(startMs, offsetOfStart(startMs, tz));
+    const startedAt = startAt ? toIso(startAt.ms, startAt.offset) : clock.iso(startMs);
     const call: Call = emptyCall(def.id, startedAt, record);
     call.direction = direction;
     call.disposition = disposition;
@@ -562,10 +533,10 @@ export function compileDefinition(def: Definition): DeclarativeFormat {
     call.holdSeconds = holdRaw;
     call.durationSeconds = total;
     const endMs = startMs + total * 1000;
-    call.endedAt = endAt ? toIso(endAt.ms, endAt.offset) : toIso(endMs, offsetOfEnd(endMs, tz));
+    call.endedAt = endAt ? toIso(endAt.ms, endAt.offset) : clock.iso(endMs);
     if (disposition === 'answered') {
       const answeredMs = endMs - talk * 1000;
-      call.answeredAt = toIso(answeredMs, offsetOfAnswer(answeredMs, tz));
+      call.answeredAt = clock.iso(answeredMs);
     }
     for (const f of fills[direction]) call[f.target] = f.getter.get(values);
     call.calledNumber = digitsOf(call.dialedNumber);

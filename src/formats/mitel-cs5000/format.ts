@@ -1,5 +1,5 @@
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
-import { fromLocal, isoInZone, isValidLocal, offsetAt, toIso } from '../../core/time.js';
+import { isoInZone, isValidLocal, toIso, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
 
 // Mitel / Inter-Tel CS-5000 and Axxess SMDR (seed 001, FORMATS.md `mitel-cs5000`).
@@ -298,84 +298,15 @@ function stripControl(line: string): string {
   return line.charCodeAt(0) < 32 ? line.replace(/^[\u0000-\u001f]+/, '') : line;
 }
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
-
-interface LocalDay {
-  /** `YYYY-MM-DDT` */
-  prefix: string;
-  /** The zone's offset all day, or null on a day the offset changes. */
-  offset: number | null;
-  /** `+hh:mm` */
-  suffix: string;
-}
-
-/**
- * Naive local milliseconds → instant and ISO text. A day without a DST change has one offset, so
- * its conversions need no zone lookup; days with a change go through core/time's `fromLocal`.
- */
-class LocalDays {
-  private readonly days = new Map<DayNumber, LocalDay>();
-
-  constructor(private readonly timeZone: string) {}
-
-  private day(day: DayNumber): LocalDay {
-    let d = this.days.get(day);
-    if (d === undefined) {
-      // Instants 14 h either side of the local day cover it whatever the offset.
-      const before = offsetAt(this.timeZone, day * DAY_MS - 14 * 3_600_000);
-      const after = offsetAt(this.timeZone, (day + 1) * DAY_MS + 14 * 3_600_000);
-      const date = new Date(day * DAY_MS).toISOString().slice(0, 11);
-      const abs = Math.abs(before);
-      const suffix = (before < 0 ? '-' : '+') + TWO_DIGITS[Math.floor(abs / 60)] + ':' + TWO_DIGITS[abs % 60];
-      d = { prefix: date, offset: before === after ? before : null, suffix };
-      if (this.days.size > 1000) this.days.clear();
-      this.days.set(day, d);
-    }
-    return d;
-  }
-
-  /** The instant of a naive local time (a time skipped by a DST change is read as core/time does). */
-  epochOf(naive: number): { epochMs: number; iso: string } {
-    const dayNumber = Math.floor(naive / DAY_MS);
-    const d = this.day(dayNumber);
-    if (d.offset !== null) return { epochMs: naive - d.offset * 60_000, iso: this.text(d, naive - dayNumber * DAY_MS) };
-    const t = new Date(naive);
-    const local = {
-      year: t.getUTCFullYear(),
-      month: t.getUTCMonth() + 1,
-      day: t.getUTCDate(),
-      hour: t.getUTCHours(),
-      minute: t.getUTCMinutes(),
-      second: t.getUTCSeconds(),
-    };
-    const at = fromLocal(local, this.timeZone);
-    return { epochMs: at.epochMs, iso: toIso(at.epochMs, at.offsetMinutes) };
-  }
-
-  /** The ISO text of an instant, given a guess of the offset that is checked against the day's. */
-  isoOf(epochMs: number, offsetGuess: number): string {
-    const naive = epochMs + offsetGuess * 60_000;
-    const dayNumber = Math.floor(naive / DAY_MS);
-    const d = this.day(dayNumber);
-    if (d.offset === offsetGuess) return this.text(d, naive - dayNumber * DAY_MS);
-    return isoInZone(epochMs, this.timeZone);
-  }
-
-  private text(d: LocalDay, msOfDay: number): string {
-    const s = Math.floor(msOfDay / 1000);
-    return d.prefix + TWO_DIGITS[Math.floor(s / 3600)] + ':' + TWO_DIGITS[Math.floor(s / 60) % 60] + ':' + TWO_DIGITS[s % 60] + d.suffix;
-  }
-}
-
 class Cs5000Parser {
   /** Naive local milliseconds of the latest moment the stream is known to have reached. */
   private anchor: number | null = null;
   private readonly fallbackDay: DayNumber | null;
-  private readonly local: LocalDays;
+  private readonly clock: ZoneClock;
 
   constructor(private readonly ctx: ParseContext) {
     this.fallbackDay = refDay(ctx.referenceDate);
-    this.local = new LocalDays(ctx.timeZone);
+    this.clock = new ZoneClock(ctx.timeZone);
   }
 
   parse(record: string): ParseResult {
@@ -420,9 +351,9 @@ class Cs5000Parser {
     const end = naive + f.elapsed * 1000;
     if (this.anchor === null || end > this.anchor) this.anchor = end;
 
-    const start = this.local.epochOf(naive);
-    const call: Call = emptyCall(FORMAT_ID, start.iso, raw);
-    call.endedAt = this.local.isoOf(start.epochMs + f.elapsed * 1000, (naive - start.epochMs) / 60_000);
+    const start = this.clock.fromNaive(naive);
+    const call: Call = emptyCall(FORMAT_ID, toIso(start.epochMs, start.offsetMinutes), raw);
+    call.endedAt = this.clock.iso(start.epochMs + f.elapsed * 1000);
     call.direction = f.direction;
     call.extension = f.extension;
     call.trunk = f.trunk;
