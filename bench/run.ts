@@ -12,6 +12,7 @@ import { allFormats } from '../src/formats/registry.js';
 import { generateCalls } from '../src/simulate/generate.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
+import { createScratchDatabase } from '../src/store/scratch-database.js';
 
 // npm run bench: writes bench/results.json. Every figure is compared with a baseline measured in
 // the same run on the same engine (raw COPY of the same rows into a bare table). Sizes can be
@@ -90,23 +91,8 @@ async function copyBaselinePglite(file: string): Promise<number> {
   }
 }
 
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ct_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_URL!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  return createScratchDatabase(POSTGRES_URL!, 'ct_bench');
 }
 
 async function copyBaselinePostgres(file: string): Promise<number> {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { createScratchDatabase } from '../../src/store/scratch-database.js';
 
 // Every store test runs on each engine: PGlite always, PostgreSQL when CALLTRAIL_TEST_DATABASE_URL
 // points at a server (scripts/test-postgres.sh starts one; .ci/run does).
@@ -24,25 +24,6 @@ export interface EngineUnderTest {
   create(): Promise<TestStore>;
   /** A fresh store location, not opened (for CLI tests that open it themselves). */
   location(): Promise<{ cliArgs: string[]; url?: string; dir?: string; cleanup(): Promise<void> }>;
-}
-
-async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ct_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_URL!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 export const pgliteEngine: EngineUnderTest = {
@@ -71,7 +52,7 @@ export const postgresEngine: EngineUnderTest = {
   name: 'postgres',
   available: Boolean(POSTGRES_URL),
   async location() {
-    const fresh = await freshPostgresDatabase();
+    const fresh = await createScratchDatabase(POSTGRES_URL!, 'ct_test');
     return { cliArgs: ['--database', fresh.url], url: fresh.url, cleanup: fresh.drop };
   },
   async create() {
