@@ -1,5 +1,5 @@
 import { emptyCall, type Call, type CallEvent, type Direction } from '../../core/call.js';
-import { isValidLocal, isoInZone, toIso, ZoneClock, type LocalTime } from '../../core/time.js';
+import { isValidLocal, isoInZone, toIso, ZoneClock, type LocalTime, type ZonedInstant } from '../../core/time.js';
 import type { Assembler, Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
 // Avaya IP Office SMDR: CSV without a header, CR LF, pushed over TCP. 30 fields; R11 and later
@@ -110,8 +110,8 @@ function uint(s: string): number {
 /** `h…h:mm:ss` (hours may exceed 99 on very long calls) → seconds, or -1. */
 function hms(s: string): number {
   const n = s.length;
-  if (n < 7 || s[n - 3] !== ':' || s[n - 6] !== ':') return -1;
-  const h = uint(s.slice(0, n - 6));
+  if (n < 7 || s.charCodeAt(n - 3) !== 58 || s.charCodeAt(n - 6) !== 58) return -1;
+  const h = n - 6 > 9 ? -1 : digitsAt(s, 0, n - 6);
   const m = digitsAt(s, n - 5, 2);
   const sec = digitsAt(s, n - 2, 2);
   if (h < 0 || m < 0 || sec < 0 || m > 59 || sec > 59) return -1;
@@ -129,8 +129,32 @@ function orNull(s: string | undefined): string | null {
 function money(s: string | undefined): number | null {
   const t = orNull(s);
   if (t === null) return null;
-  const n = Number(t);
+  const n = decimal(t);
   return Number.isFinite(n) ? n : null;
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 1e10, 1e11, 1e12, 1e13, 1e14];
+
+/**
+ * Number(t), reading the usual `123` and `123.45` by charCode. Up to 14 digits the integer of all
+ * digits is exact, and dividing it by an exact power of ten rounds as Number does.
+ */
+function decimal(t: string): number {
+  if (t.length <= 15) {
+    const dot = t.indexOf('.');
+    if (dot === -1) {
+      const n = digitsAt(t, 0, t.length);
+      if (n >= 0) return n;
+    } else if (dot > 0 && dot < t.length - 1) {
+      const whole = digitsAt(t, 0, dot);
+      const fraction = digitsAt(t, dot + 1, t.length - dot - 1);
+      if (whole >= 0 && fraction >= 0) {
+        const scale = POWERS_OF_TEN[t.length - dot - 1]!;
+        return (whole * scale + fraction) / scale;
+      }
+    }
+  }
+  return Number(t);
 }
 
 /** A required field, trimmed ('' when empty). */
@@ -145,18 +169,46 @@ function field(s: string): string {
 class Stamps {
   private lastText = '';
   private lastIso = '';
+  /** Why the last `iso` call returned null. */
+  error = '';
 
   constructor(readonly clock: ZoneClock) {}
 
-  /** The ISO time, or the reason the text is not one. */
-  iso(field: string, text: string): { iso: string } | { error: string } {
-    if (text === this.lastText) return { iso: this.lastIso };
-    const t = parseStamp(text);
-    if (t === null || t === 'invalid') return { error: stampError(field, text, t) };
-    const at = this.clock.local(t);
+  /** The ISO time, or null with the reason the text is not one in `error`. */
+  iso(field: string, text: string): string | null {
+    if (text === this.lastText) return this.lastIso;
+    const at = this.plain(text) ?? this.checked(field, text);
+    if (at === null) return null;
     this.lastText = text;
     this.lastIso = toIso(at.epochMs, at.offsetMinutes);
-    return { iso: this.lastIso };
+    return this.lastIso;
+  }
+
+  /** The usual case without building a LocalTime: the right shape, day 1 to 28 and a valid time; else null. */
+  private plain(s: string): ZonedInstant | null {
+    if (s.length !== 19 || s.charCodeAt(4) !== 47 || s.charCodeAt(7) !== 47 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
+      return null;
+    }
+    const year = digitsAt(s, 0, 4);
+    const month = digitsAt(s, 5, 2);
+    const day = digitsAt(s, 8, 2);
+    const hour = digitsAt(s, 11, 2);
+    const minute = digitsAt(s, 14, 2);
+    const second = digitsAt(s, 17, 2);
+    if (year < 0 || !(day >= 1 && day <= 28 && month >= 1 && month <= 12 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59)) {
+      return null;
+    }
+    return this.clock.instant(year, month, day, (hour * 60 + minute) * 60 + second);
+  }
+
+  /** Any other text, through parseStamp. */
+  private checked(field: string, text: string): ZonedInstant | null {
+    const t = parseStamp(text);
+    if (t === null || t === 'invalid') {
+      this.error = stampError(field, text, t);
+      return null;
+    }
+    return this.clock.local(t);
   }
 }
 
@@ -173,7 +225,7 @@ function parseRecord(record: string, starts: Stamps, recordTimes: Stamps): Parse
     return err(`expected ${BASE_FIELDS} fields (${R11_FIELDS} from R11), found ${f.length}`);
   }
   const start = starts.iso('CallStart', field(f[F.CallStart]!));
-  if ('error' in start) return err(start.error);
+  if (start === null) return err(starts.error);
   const connectedText = field(f[F.ConnectedTime]!);
   const connected = hms(connectedText);
   if (connected < 0) return err(`ConnectedTime "${connectedText}" is not hh:mm:ss`);
@@ -199,9 +251,8 @@ function parseRecord(record: string, starts: Stamps, recordTimes: Stamps): Parse
   if (f.length === R11_FIELDS) {
     const text = field(f[F.SMDRRecordTime]!);
     if (text !== '') {
-      const t = recordTimes.iso('SMDRRecordTime', text);
-      if ('error' in t) return err(t.error);
-      recordTime = t.iso;
+      recordTime = recordTimes.iso('SMDRRecordTime', text);
+      if (recordTime === null) return err(recordTimes.error);
     }
   }
 
@@ -246,7 +297,7 @@ function parseRecord(record: string, starts: Stamps, recordTimes: Stamps): Parse
       format: 'avaya-ipo',
       callRef: callId,
       event: continuation === '1' ? SEGMENT : LAST_SEGMENT,
-      occurredAt: start.iso,
+      occurredAt: start,
       data,
       raw: record,
     },

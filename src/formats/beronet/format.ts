@@ -1,5 +1,6 @@
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { causeCodeByName, dispositionFromCause } from '../../core/hangup-causes.js';
+import { readDigits } from '../../core/digits.js';
 import { isValidLocal, isoInZone, offsetAt, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -94,27 +95,53 @@ export interface Party {
  */
 export function partyOf(text: string): Party {
   if (isPlainNumber(text)) return { number: text, name: null };
-  let s = text.trim();
+  let s = trim(text);
   if (s === '' || s === '-') return { number: null, name: null };
   let name: string | null = null;
   const lt = s.indexOf('<');
   if (lt !== -1) {
-    const display = s.slice(0, lt).trim();
-    if (display !== '') name = display.replace(/^"(.*)"$/, '$1').trim() || null;
+    const display = lt === 0 ? '' : s.slice(0, lt).trim();
+    if (display !== '') name = unquote(display).trim() || null;
     const gt = s.indexOf('>', lt);
-    s = s.slice(lt + 1, gt === -1 ? undefined : gt).trim();
+    s = trim(s.slice(lt + 1, gt === -1 ? undefined : gt));
   } else if (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"') s = s.slice(1, -1).trim();
   const colon = s.indexOf(':');
-  if (colon !== -1) {
-    const scheme = s.slice(0, colon).toLowerCase();
-    if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') s = s.slice(colon + 1);
-  }
+  if (colon !== -1 && isUriScheme(s, colon)) s = s.slice(colon + 1);
   const at = s.indexOf('@');
   if (at !== -1) s = s.slice(0, at);
   const semi = s.indexOf(';');
   if (semi !== -1) s = s.slice(0, semi);
-  s = s.trim();
-  return { number: s === '' || s.toLowerCase() === 'anonymous' ? null : s, name };
+  s = trim(s);
+  // Only ASCII letters lower-case to the letters of "anonymous", so it has 9 characters.
+  return { number: s === '' || (s.length === 9 && s.toLowerCase() === 'anonymous') ? null : s, name };
+}
+
+/** display.replace(/^"(.*)"$/, '$1') without the regex: the quotes go unless a line break is between them. */
+function unquote(display: string): string {
+  const last = display.length - 1;
+  if (last < 1 || display.charCodeAt(0) !== 34 || display.charCodeAt(last) !== 34) return display;
+  for (let i = 1; i < last; i++) {
+    const c = display.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return display;
+  }
+  return display.slice(1, last);
+}
+
+/** s.trim(), without the call when both ends are visible ASCII (the usual case). */
+function trim(s: string): string {
+  if (s === '') return s;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(s.length - 1);
+  return a > 32 && a < 127 && b > 32 && b < 127 ? s : s.trim();
+}
+
+/** Whether s[0:colon] is sip, sips or tel in any case. */
+function isUriScheme(s: string, colon: number): boolean {
+  const a = s.charCodeAt(0) | 0x20;
+  const b = s.charCodeAt(1) | 0x20;
+  const c = s.charCodeAt(2) | 0x20;
+  if (colon === 3) return (a === 115 && b === 105 && c === 112) || (a === 116 && b === 101 && c === 108);
+  return colon === 4 && a === 115 && b === 105 && c === 112 && (s.charCodeAt(3) | 0x20) === 115;
 }
 
 /** `yy/mm/dd-hh:mm:ss` → epoch and offset; null when the field is empty; a string when it is junk. */
@@ -124,14 +151,20 @@ function parseTime(field: string, label: string, clock: ZoneClock): ZonedInstant
   if (s.length !== 17 || s[2] !== '/' || s[5] !== '/' || s[8] !== '-' || s[11] !== ':' || s[14] !== ':') {
     return `${label} time "${s}" is not yy/mm/dd-hh:mm:ss`;
   }
-  const t = { year: 2000 + two(s, 0), month: two(s, 3), day: two(s, 6), hour: two(s, 9), minute: two(s, 12), second: two(s, 15) };
-  if (t.year < 2000 || t.month < 0 || t.day < 0 || t.hour < 0 || t.minute < 0 || t.second < 0) {
+  const yy = two(s, 0);
+  const month = two(s, 3);
+  const day = two(s, 6);
+  const hour = two(s, 9);
+  const minute = two(s, 12);
+  const second = two(s, 15);
+  if (yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
     return `${label} time "${s}" is not yy/mm/dd-hh:mm:ss`;
   }
+  const year = 2000 + yy;
   // isValidLocal builds a Date to learn the month's length; every month has days 1 to 28.
-  const plain = t.day >= 1 && t.day <= 28 && t.month >= 1 && t.month <= 12 && t.hour <= 23 && t.minute <= 59 && t.second <= 59;
-  if (!plain && !isValidLocal(t)) return `${label} time "${s}" is not a real date and time`;
-  return clock.local(t);
+  const plain = day >= 1 && day <= 28 && month >= 1 && month <= 12 && hour <= 23 && minute <= 59 && second <= 59;
+  if (!plain && !isValidLocal({ year, month, day, hour, minute, second })) return `${label} time "${s}" is not a real date and time`;
+  return clock.instant(year, month, day, (hour * 60 + minute) * 60 + second);
 }
 
 /** The same local time's second occurrence when `at` is before `minMs` and the time was repeated by a DST change. */
@@ -153,7 +186,10 @@ function two(s: string, at: number): number {
 function parseCause(field: string): number | null | string {
   const s = clean(field);
   if (s === '' || s === '-') return null;
-  if (/^\d{1,3}$/.test(s)) return Number(s);
+  if (s.length <= 3) {
+    const code = readDigits(s, 0, s.length);
+    if (code >= 0) return code;
+  }
   return causeCodeByName(s) ?? `cause "${s}" is neither a Q.850 code nor a cause name`;
 }
 
@@ -162,29 +198,22 @@ function parseCause(field: string): number | null | string {
  * such as `"Doe, John" <sip:201@host>`, which is not RFC 4180 quoting.
  */
 export function splitFields(line: string): string[] | string {
-  const parts = line.split(',');
-  if (line.indexOf('"') === -1) return parts;
+  if (line.indexOf('"') === -1) return line.split(',');
+  // One pass: a comma ends a field when the field holds an even number of quotes so far.
   const fields: string[] = [];
-  let open: string | null = null;
-  for (const part of parts) {
-    const odd = quoteCount(part) % 2 === 1;
-    if (open !== null) {
-      open += ',' + part;
-      if (odd) {
-        fields.push(open);
-        open = null;
-      }
-    } else if (odd) open = part;
-    else fields.push(part);
+  let from = 0;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 34) quoted = !quoted;
+    else if (c === 44 && !quoted) {
+      fields.push(line.slice(from, i));
+      from = i + 1;
+    }
   }
-  if (open !== null) return `unbalanced quote in field ${fields.length + 1}`;
+  if (quoted) return `unbalanced quote in field ${fields.length + 1}`;
+  fields.push(line.slice(from));
   return fields;
-}
-
-function quoteCount(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
-  return n;
 }
 
 function orNull(s: string): string | null {
@@ -219,20 +248,14 @@ function parseLine(line: string, clock: ZoneClock, sideOf: (name: string) => Sid
   // With 15 fields the connect time is the one left out.
   const short = f.length === SHORT_FIELD_COUNT;
   const t0 = F.firstTime;
-  const times: (ZonedInstant | null)[] = [];
-  const columns: [string, string | undefined][] = [
-    ['start', f[t0]],
-    ['end', f[t0 + 1]],
-    ['connect', short ? undefined : f[t0 + 2]],
-    ['disconnect', f[short ? t0 + 2 : t0 + 3]],
-  ];
-  for (const [label, text] of columns) {
-    const t = text === undefined ? null : parseTime(text, label, clock);
-    if (typeof t === 'string') return err(t);
-    times.push(t);
-  }
-  const start = times[0] ?? null;
-  let [, end, connect, disconnect] = times as [ZonedInstant | null, ZonedInstant | null, ZonedInstant | null, ZonedInstant | null];
+  const start = parseTime(f[t0]!, 'start', clock);
+  if (typeof start === 'string') return err(start);
+  let end = parseTime(f[t0 + 1]!, 'end', clock);
+  if (typeof end === 'string') return err(end);
+  let connect = short ? null : parseTime(f[t0 + 2]!, 'connect', clock);
+  if (typeof connect === 'string') return err(connect);
+  let disconnect = parseTime(f[short ? t0 + 2 : t0 + 3]!, 'disconnect', clock);
+  if (typeof disconnect === 'string') return err(disconnect);
   if (start === null) return err('start time is missing');
   const after = short ? t0 + 3 : t0 + 4;
   const side = orNull(f[after]!);
@@ -363,7 +386,18 @@ export function createBeronetFormat(options: BeronetOptions = {}): Format {
     detect,
     createParser: (ctx) => {
       const clock = new ZoneClock(ctx.timeZone);
-      return (record) => parseLine(record, clock, sideOf);
+      // A gateway has a handful of interfaces: classify each name once per stream.
+      const sides = new Map<string, Side>();
+      const cachedSideOf = (name: string): Side => {
+        let side = sides.get(name);
+        if (side === undefined) {
+          if (sides.size >= 64) sides.clear();
+          side = sideOf(name);
+          sides.set(name, side);
+        }
+        return side;
+      };
+      return (record) => parseLine(record, clock, cachedSideOf);
     },
     render,
   };
