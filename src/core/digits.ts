@@ -9,3 +9,8 @@ export function readDigits(text: string, start: number, end: number): number {
   }
   return n;
 }
+
+/** The number written in the `length` ASCII digits at `at`, or -1. */
+export function digitsAt(text: string, at: number, length: number): number {
+  return readDigits(text, at, at + length);
+}

@@ -1,3 +1,4 @@
+import { digitsAt } from './digits.js';
 // Local wall-clock time in a switch's time zone → an instant with its UTC offset.
 //
 // Written by hand rather than with a date library because parsers call it for every record and
@@ -236,4 +237,44 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 export function daysInMonth(year: number, month: number): number {
   if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
   return DAYS_IN_MONTH[month - 1]!;
+}
+
+function twoDigitsAt(s: string, at: number): number {
+  return (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
+}
+
+/** Epoch ms of an ISO string as toIso writes it (`2026-01-15T08:00:05+01:00`), without Date.parse. */
+export function epochOfIso(iso: string): number {
+  if (iso.length !== 25 || iso[10] !== 'T') return Date.parse(iso);
+  const offset = (twoDigitsAt(iso, 20) * 60 + twoDigitsAt(iso, 23)) * (iso[19] === '-' ? -60000 : 60000);
+  return (
+    Date.UTC(
+      twoDigitsAt(iso, 0) * 100 + twoDigitsAt(iso, 2),
+      twoDigitsAt(iso, 5) - 1,
+      twoDigitsAt(iso, 8),
+      twoDigitsAt(iso, 11),
+      twoDigitsAt(iso, 14),
+      twoDigitsAt(iso, 17),
+    ) - offset
+  );
+}
+
+/**
+ * `YYYY?MM?DD hh:mm:ss` (the date separator given) → local time; null when the text has another
+ * shape, 'invalid' for 02/30 and the like.
+ */
+export function readStamp(s: string, dateSeparator: string): LocalTime | null | 'invalid' {
+  if (s.length !== 19 || s[4] !== dateSeparator || s[7] !== dateSeparator || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':') return null;
+  const t = {
+    year: digitsAt(s, 0, 4),
+    month: digitsAt(s, 5, 2),
+    day: digitsAt(s, 8, 2),
+    hour: digitsAt(s, 11, 2),
+    minute: digitsAt(s, 14, 2),
+    second: digitsAt(s, 17, 2),
+  };
+  if (t.year < 0 || t.month < 0 || t.day < 0 || t.hour < 0 || t.minute < 0 || t.second < 0) return null;
+  // Every month has days 1 to 28: only later days need the calendar.
+  const plain = t.day >= 1 && t.day <= 28 && t.month >= 1 && t.month <= 12 && t.hour <= 23 && t.minute <= 59 && t.second <= 59;
+  return plain || isValidLocal(t) ? t : 'invalid';
 }

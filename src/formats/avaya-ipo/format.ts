@@ -1,5 +1,6 @@
 import { emptyCall, type Call, type CallEvent, type Direction } from '../../core/call.js';
-import { isValidLocal, isoInZone, toIso, ZoneClock, type LocalTime, type ZonedInstant } from '../../core/time.js';
+import { digitsAt } from '../../core/digits.js';
+import { epochOfIso, isoInZone, readStamp, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import type { Assembler, Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
 // Avaya IP Office SMDR: CSV without a header, CR LF, pushed over TCP. 30 fields; R11 and later
@@ -65,37 +66,8 @@ type Data = CallEvent['data'];
 // ---------------------------------------------------------------------------------------------
 // Small field readers (charCode based: this runs for every record).
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /** The number written by `len` digits at `at`, or -1. */
-function digitsAt(s: string, at: number, len: number): number {
-  let n = 0;
-  for (let i = at; i < at + len; i++) {
-    const c = s.charCodeAt(i);
-    if (!isDigit(c)) return -1;
-    n = n * 10 + (c - 48);
-  }
-  return n;
-}
 
-/** `YYYY/MM/DD hh:mm:ss` → local time; null when the text has another shape, 'invalid' for 02/30 and the like. */
-function parseStamp(s: string): LocalTime | null | 'invalid' {
-  if (s.length !== 19 || s[4] !== '/' || s[7] !== '/' || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':') return null;
-  const t = {
-    year: digitsAt(s, 0, 4),
-    month: digitsAt(s, 5, 2),
-    day: digitsAt(s, 8, 2),
-    hour: digitsAt(s, 11, 2),
-    minute: digitsAt(s, 14, 2),
-    second: digitsAt(s, 17, 2),
-  };
-  if (t.year < 0 || t.month < 0 || t.day < 0 || t.hour < 0 || t.minute < 0 || t.second < 0) return null;
-  // isValidLocal builds a Date to learn the month's length; every month has days 1 to 28.
-  const plain = t.day >= 1 && t.day <= 28 && t.month >= 1 && t.month <= 12 && t.hour <= 23 && t.minute <= 59 && t.second <= 59;
-  return plain || isValidLocal(t) ? t : 'invalid';
-}
 
 function stampError(field: string, text: string, t: null | 'invalid'): string {
   return t === null ? `${field} "${text}" is not YYYY/MM/DD hh:mm:ss` : `${field} "${text}" is not a real date and time`;
@@ -203,7 +175,7 @@ class Stamps {
 
   /** Any other text, through parseStamp. */
   private checked(field: string, text: string): ZonedInstant | null {
-    const t = parseStamp(text);
+    const t = readStamp(text, '/');
     if (t === null || t === 'invalid') {
       this.error = stampError(field, text, t);
       return null;
@@ -335,16 +307,7 @@ function directionOf(d: Data): Direction {
   return str(d.direction) === 'I' ? 'inbound' : 'outbound';
 }
 
-/** Epoch ms of an ISO string as toIso writes it (`2026-01-15T08:00:05+01:00`), without Date.parse. */
-function epochOf(iso: string): number {
-  if (iso.length !== 25 || iso[10] !== 'T') return Date.parse(iso);
-  const offset = (two(iso, 20) * 60 + two(iso, 23)) * (iso[19] === '-' ? -60000 : 60000);
-  return Date.UTC(two(iso, 0) * 100 + two(iso, 2), two(iso, 5) - 1, two(iso, 8), two(iso, 11), two(iso, 14), two(iso, 17)) - offset;
-}
 
-function two(s: string, at: number): number {
-  return (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
-}
 
 function put(extra: Call['extra'], key: string, value: string | number | boolean | null): void {
   if (value !== null) extra[key] = value;
@@ -355,7 +318,7 @@ function buildCall(segments: readonly CallEvent[], clock: ZoneClock): Call {
   const first = segments[0]!;
   const last = segments[segments.length - 1]!;
   const d0 = first.data;
-  const startMs = epochOf(first.occurredAt);
+  const startMs = epochOfIso(first.occurredAt);
   const caller = str(d0.caller);
   const callerDevice = caller === null ? null : 'E' + caller;
 
@@ -408,7 +371,7 @@ function buildCall(segments: readonly CallEvent[], clock: ZoneClock): Call {
   let duration = sumDuration;
   const recordTime = str(last.data.smdrRecordTime);
   if (recordTime) {
-    const byClock = Math.round((epochOf(recordTime) - startMs) / 1000);
+    const byClock = Math.round((epochOfIso(recordTime) - startMs) / 1000);
     if (byClock >= talk) duration = byClock;
   }
   const ring = Math.min(ringBeforeAnswer, Math.max(0, duration - talk));
@@ -509,7 +472,7 @@ class AvayaAssembler implements Assembler {
 function looksLikeRecord(line: string): boolean {
   const f = line.split(',');
   if (f.length !== BASE_FIELDS && f.length !== R11_FIELDS) return false;
-  const start = parseStamp(field(f[F.CallStart]!));
+  const start = readStamp(field(f[F.CallStart]!), '/');
   return (
     start !== null &&
     hms(field(f[F.ConnectedTime]!)) >= 0 &&

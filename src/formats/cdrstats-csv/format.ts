@@ -1,7 +1,7 @@
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { causeCodeByName, dispositionFromCause } from '../../core/hangup-causes.js';
 import { readDigits } from '../../core/digits.js';
-import { fromLocal, isValidLocal, isoInZone, toIso, type LocalTime } from '../../core/time.js';
+import { fromLocal, isValidLocal, isoInZone, readStamp, toIso, type LocalTime } from '../../core/time.js';
 import { csvField, splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -49,9 +49,11 @@ function orNull(s: string | undefined): string | null {
 type Instant = { epochMs: number; offsetMinutes: number; fixed: boolean };
 
 function parseStart(text: string, timeZone: string): Instant | string {
-  const t = fastLocal(text) ?? slowLocal(text);
-  if (t === null) return `starting_date "${text}" is not YYYY-MM-DD hh:mm:ss`;
-  if (!isValidLocal(t.local)) return `starting_date "${text}" is not a real date and time`;
+  // The common shape, `YYYY-MM-DD hh:mm:ss`, is read by position; every other accepted one by pattern.
+  const stamp = readStamp(text, '-');
+  const t = stamp === null ? slowLocal(text) : stamp === 'invalid' ? null : { local: stamp, zone: undefined };
+  if (t === null && stamp !== 'invalid') return `starting_date "${text}" is not YYYY-MM-DD hh:mm:ss`;
+  if (t === null || !isValidLocal(t.local)) return `starting_date "${text}" is not a real date and time`;
   if (t.zone === undefined) {
     const z = fromLocal(t.local, timeZone);
     return { epochMs: z.epochMs, offsetMinutes: z.offsetMinutes, fixed: false };
@@ -64,21 +66,6 @@ function parseStart(text: string, timeZone: string): Instant | string {
 }
 
 type ParsedDate = { local: LocalTime; zone: string | undefined };
-
-/** The common shape, `YYYY-MM-DD hh:mm:ss`, read by position. */
-function fastLocal(text: string): ParsedDate | null {
-  if (text.length !== 19 || text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') return null;
-  const local = {
-    year: readDigits(text, 0, 4),
-    month: readDigits(text, 5, 7),
-    day: readDigits(text, 8, 10),
-    hour: readDigits(text, 11, 13),
-    minute: readDigits(text, 14, 16),
-    second: readDigits(text, 17, 19),
-  };
-  if (local.year < 0 || local.month < 0 || local.day < 0 || local.hour < 0 || local.minute < 0 || local.second < 0) return null;
-  return { local, zone: undefined };
-}
 
 /** Every other accepted shape: a `T`, no seconds, fractions, an offset. */
 function slowLocal(text: string): ParsedDate | null {

@@ -1,5 +1,6 @@
 import { emptyCall, type Call, type CallEvent, type Direction, type Disposition } from '../../core/call.js';
-import { isValidLocal, isoInZone, toIso, ZoneClock, type LocalTime } from '../../core/time.js';
+import { digitsAt } from '../../core/digits.js';
+import { epochOfIso, isoInZone, readStamp, toIso, ZoneClock } from '../../core/time.js';
 import type { Assembler, Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
 // VoIP gateway CDR events (seed 003). The seed shows only its server's views; the wire format
@@ -61,46 +62,12 @@ type Data = CallEvent['data'];
 // ---------------------------------------------------------------------------------------------
 // Time.
 
-/** Epoch ms of an ISO string as toIso writes it (`2026-01-15T08:00:05+01:00`), without Date.parse. */
-function epochOf(iso: string): number {
-  if (iso.length !== 25 || iso[10] !== 'T') return Date.parse(iso);
-  const offset = (two(iso, 20) * 60 + two(iso, 23)) * (iso[19] === '-' ? -60000 : 60000);
-  return Date.UTC(two(iso, 0) * 100 + two(iso, 2), two(iso, 5) - 1, two(iso, 8), two(iso, 11), two(iso, 14), two(iso, 17)) - offset;
-}
 
-function two(s: string, at: number): number {
-  return (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fields.
 
-function digitsAt(s: string, at: number, len: number): number {
-  let n = 0;
-  for (let i = at; i < at + len; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
 
-/** `yyyy/mm/dd hh:mm:ss` → local time; null for another shape, 'invalid' for 02/30 and the like. */
-function parseStamp(s: string): LocalTime | null | 'invalid' {
-  if (s.length !== 19 || s[4] !== '/' || s[7] !== '/' || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':') return null;
-  const t = {
-    year: digitsAt(s, 0, 4),
-    month: digitsAt(s, 5, 2),
-    day: digitsAt(s, 8, 2),
-    hour: digitsAt(s, 11, 2),
-    minute: digitsAt(s, 14, 2),
-    second: digitsAt(s, 17, 2),
-  };
-  if (t.year < 0 || t.month < 0 || t.day < 0 || t.hour < 0 || t.minute < 0 || t.second < 0) return null;
-  // isValidLocal builds a Date to learn the month's length; every month has days 1 to 28.
-  const plain = t.day >= 1 && t.day <= 28 && t.month >= 1 && t.month <= 12 && t.hour <= 23 && t.minute <= 59 && t.second <= 59;
-  return plain || isValidLocal(t) ? t : 'invalid';
-}
 
 function isDigits(s: string, max: number): boolean {
   return s.length > 0 && s.length <= max && digitsAt(s, 0, s.length) >= 0;
@@ -187,7 +154,7 @@ function parseLogMessage(message: string): LogInfo | string {
 
 function logResult(gateway: string | null, stamp: string, message: string, record: string, st: ParserState): ParseResult {
   const occurredAt = st.times.iso(stamp);
-  if (occurredAt === null) return err(stampError(stamp, parseStamp(stamp) as null | 'invalid'));
+  if (occurredAt === null) return err(stampError(stamp, readStamp(stamp, '/') as null | 'invalid'));
   const info = parseLogMessage(message);
   if (typeof info === 'string') return err(info);
   const gw = gateway ?? info.gateway;
@@ -236,7 +203,7 @@ class Stamps {
   /** Null when the text is not a valid time. */
   iso(text: string): string | null {
     if (text === this.lastText) return this.lastIso;
-    const t = parseStamp(text);
+    const t = readStamp(text, '/');
     if (t === null || t === 'invalid') return null;
     const at = this.clock.local(t);
     this.lastText = text;
@@ -257,7 +224,7 @@ function parseLine(record: string, st: ParserState): ParseResult {
   const f = line.split('\t');
   const first = f[0]!;
   // The server's own views start with the time.
-  if (parseStamp(first) !== null) {
+  if (readStamp(first, '/') !== null) {
     const message = f[1]?.trim() ?? '';
     if (f.length === 2 && (message.startsWith('Gateway[') || message.startsWith('[Logout:'))) {
       return logResult(null, first, message, record, st);
@@ -273,7 +240,7 @@ function parseLine(record: string, st: ParserState): ParseResult {
   if (gateway === '???') return err('gateway "???" names no gateway: only log lines may carry it');
 
   const occurredAt = st.times.iso(stamp);
-  if (occurredAt === null) return err(stampError(stamp, parseStamp(stamp) as null | 'invalid'));
+  if (occurredAt === null) return err(stampError(stamp, readStamp(stamp, '/') as null | 'invalid'));
   const ref = f[2]!.trim();
   if (!isDigits(ref, 10)) return err(`call-ref "${ref}" is not a number`);
   const port = f[3]!.trim();
@@ -348,8 +315,8 @@ function dispositionOf(names: Set<string>, talked: boolean, notation: string): D
 function buildCall(events: readonly CallEvent[], clock: ZoneClock): Call {
   const first = events[0]!;
   const last = events[events.length - 1]!;
-  const startMs = epochOf(first.occurredAt);
-  const endMs = epochOf(last.occurredAt);
+  const startMs = epochOfIso(first.occurredAt);
+  const endMs = epochOfIso(last.occurredAt);
   const names = new Set<string>();
   let pstn = false;
   const dials: string[] = [];
@@ -367,7 +334,7 @@ function buildCall(events: readonly CallEvent[], clock: ZoneClock): Call {
 
   for (const e of events) {
     const d = e.data;
-    const ms = epochOf(e.occurredAt);
+    const ms = epochOfIso(e.occurredAt);
     const name = e.event;
     names.add(name);
     if (name.startsWith('PSTN_')) pstn = true;
@@ -474,12 +441,12 @@ function looksLikeOurs(line: string): boolean {
   const trimmed = line.trimEnd();
   if (isHeader(trimmed)) return true;
   const f = trimmed.split('\t');
-  if (parseStamp(f[0]!) !== null) {
+  if (readStamp(f[0]!, '/') !== null) {
     const rest = f[1] ?? '';
     // The server's log view, or its event view (ours, though it must name its gateway).
     return rest.startsWith('Gateway[') || rest.startsWith('[Logout:') || (f.length >= 4 && isDigits(rest, 10) && EVENT_RE.test(f[3]!));
   }
-  if (f.length < 3 || f.length > 9 || !GATEWAY_RE.test(f[0]!) || parseStamp(f[1]!) === null) return false;
+  if (f.length < 3 || f.length > 9 || !GATEWAY_RE.test(f[0]!) || readStamp(f[1]!, '/') === null) return false;
   if (f.length === 3) return f[2]!.startsWith('Gateway[') || f[2]!.startsWith('[Logout:');
   return f.length >= 5 && isDigits(f[2]!, 10) && EVENT_RE.test(f[4]!);
 }
