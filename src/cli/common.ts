@@ -50,3 +50,13 @@ export function reportError(err: unknown): number {
   process.stderr.write(`calltrail: ${ERROR_CODES.INTERNAL}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }
+
+/** Prints a CONFIG_INVALID error's problems one per line under the file's name and sets exit code 1; false for any other error. */
+export function printProblems(file: string, err: unknown): boolean {
+  if (!(err instanceof CalltrailError) || err.code !== 'CONFIG_INVALID') return false;
+  const problems = (err.details ?? []) as { path: string; message: string }[];
+  for (const p of problems) process.stdout.write(`${file}: ${p.path}: ${p.message}\n`);
+  process.stdout.write(`${problems.length} problem(s)\n`);
+  process.exitCode = 1;
+  return true;
+}

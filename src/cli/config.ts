@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { CalltrailError } from '../core/errors.js';
+import { printProblems } from './common.js';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('configuration tools');
@@ -15,14 +15,7 @@ export function registerConfig(program: Command): void {
         const sources = c.switches.reduce((n, s) => n + s.sources.length, 0);
         process.stdout.write(`${file}: ok (${c.switches.length} switches, ${sources} sources, ${c.database ? 'PostgreSQL' : `embedded database in ${c.data ?? './data'}`})\n`);
       } catch (err) {
-        if (err instanceof CalltrailError && err.code === 'CONFIG_INVALID') {
-          const problems = (err.details ?? []) as { path: string; message: string }[];
-          for (const p of problems) process.stdout.write(`${file}: ${p.path}: ${p.message}\n`);
-          process.stdout.write(`${problems.length} problem(s)\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw err;
+        if (!printProblems(file, err)) throw err;
       }
     });
 }

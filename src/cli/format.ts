@@ -7,6 +7,7 @@ import { loadFormatFile } from '../formats/declarative/load.js';
 import type { ParseContext, ParseResult } from '../formats/format.js';
 import { createFramer } from '../framing/framer.js';
 import { fileSize } from '../transports/file.js';
+import { printProblems } from './common.js';
 
 // `calltrail format check|test`: try a declarative definition on sample records before a switch
 // uses it. Samples come from a file, standard input, or the definition's own `samples:`.
@@ -73,13 +74,7 @@ function withDefinition(file: string, use: (format: DeclarativeFormat) => void):
   try {
     format = loadFormatFile(file);
   } catch (err) {
-    if (err instanceof CalltrailError && err.code === 'CONFIG_INVALID') {
-      const problems = (err.details ?? []) as { path: string; message: string }[];
-      for (const p of problems) process.stdout.write(`${file}: ${p.path}: ${p.message}\n`);
-      process.stdout.write(`${problems.length} problem(s)\n`);
-      process.exitCode = 1;
-      return;
-    }
+    if (printProblems(file, err)) return;
     throw err;
   }
   use(format);

@@ -1,3 +1,4 @@
+import { digitsAt } from '../../core/digits.js';
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { isoInZone, isValidLocal, toIso, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
@@ -87,21 +88,11 @@ type Fail = { error: string };
 const fail = (error: string): Fail => ({ error });
 const isFail = (v: unknown): v is Fail => typeof v === 'object' && v !== null && 'error' in v;
 
-function digitAt(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : -1;
-}
 
-/** Two digits at `i`, or -1. */
-function twoDigits(s: string, i: number): number {
-  const a = digitAt(s, i);
-  const b = digitAt(s, i + 1);
-  return a < 0 || b < 0 ? -1 : a * 10 + b;
-}
 
 function allDigits(s: string): boolean {
   if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (digitAt(s, i) < 0) return false;
+  for (let i = 0; i < s.length; i++) if (digitsAt(s, i, 1) < 0) return false;
   return true;
 }
 
@@ -116,8 +107,8 @@ function isToken(s: string): boolean {
 
 /** `hh:mm` at column `at` → minutes of the day. */
 function parseStart(line: string, at: number): number | Fail {
-  const h = twoDigits(line, at);
-  const m = twoDigits(line, at + 3);
+  const h = digitsAt(line, at, 2);
+  const m = digitsAt(line, at + 3, 2);
   if (h < 0 || m < 0 || line.charCodeAt(at + 2) !== 58) {
     return fail(`start time [${at}:${at + 5}] "${line.slice(at, at + 5)}" is not hh:mm`);
   }
@@ -131,9 +122,9 @@ function parseElapsed(text: string, layout: Layout, complete: boolean): number |
     const n = text.slice(2);
     if (n.length <= 6 && allDigits(n)) return Number(n);
   } else if (text.length === 8 && text.charCodeAt(2) === 58 && text.charCodeAt(5) === 58) {
-    const h = twoDigits(text, 0);
-    const m = twoDigits(text, 3);
-    const s = twoDigits(text, 6);
+    const h = digitsAt(text, 0, 2);
+    const m = digitsAt(text, 3, 2);
+    const s = digitsAt(text, 6, 2);
     if (h >= 0 && m >= 0 && s >= 0 && m < 60 && s < 60) return h * 3600 + m * 60 + s;
   } else if (complete) {
     // `HH:MM` is also what a cut-off `hh:mm:ss` looks like, so it needs the whole column.
@@ -153,8 +144,8 @@ function parseCost(text: string, layout: Layout): Cost | Fail {
   if (text === '$$$$$$') return { cost: null, overflow: true };
   if (text.charCodeAt(0) === 36 /* $ */) {
     const cents = text.length === 6 && text.charCodeAt(3) === 46 /* . */;
-    const dollars = twoDigits(text, 1);
-    const fraction = twoDigits(text, 4);
+    const dollars = digitsAt(text, 1, 2);
+    const fraction = digitsAt(text, 4, 2);
     if (cents && dollars >= 0 && fraction >= 0) return { cost: dollars + fraction / 100, overflow: false };
     const whole = text.slice(1);
     if (whole.length <= 5 && allDigits(whole)) return { cost: Number(whole), overflow: false };
@@ -246,8 +237,8 @@ function dayOf(year: number, month: number, day: number): DayNumber {
 
 function refDay(referenceDate: string): DayNumber | null {
   const y = Number(referenceDate.slice(0, 4));
-  const m = twoDigits(referenceDate, 5);
-  const d = twoDigits(referenceDate, 8);
+  const m = digitsAt(referenceDate, 5, 2);
+  const d = digitsAt(referenceDate, 8, 2);
   if (referenceDate.length !== 10 || !Number.isInteger(y) || !isValidLocal({ year: y, month: m, day: d, hour: 0, minute: 0, second: 0 })) {
     return null;
   }
@@ -259,7 +250,7 @@ function matches(s: string, at: number, pattern: string): boolean {
   if (at < 0) return false;
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern.charCodeAt(i);
-    if (p === 100 /* d */ ? digitAt(s, at + i) < 0 : s.charCodeAt(at + i) !== p) return false;
+    if (p === 100 /* d */ ? digitsAt(s, at + i, 1) < 0 : s.charCodeAt(at + i) !== p) return false;
   }
   return true;
 }
@@ -276,14 +267,14 @@ function headerMoment(line: string): number | Fail | null {
   if (matches(line, at, 'dd:dd:dd dd-dd-dddd')) {
     year = Number(line.slice(end - 4, end));
   } else if (matches(line, (at = end - 17), 'dd:dd:dd dd-dd-dd')) {
-    year = 2000 + twoDigits(line, end - 2);
+    year = 2000 + digitsAt(line, end - 2, 2);
   } else {
     return null;
   }
-  let month = twoDigits(line, at + 9);
-  let day = twoDigits(line, at + 12);
+  let month = digitsAt(line, at + 9, 2);
+  let day = digitsAt(line, at + 12, 2);
   if (month > 12 && day <= 12) [month, day] = [day, month];
-  const t = { year, month, day, hour: twoDigits(line, at), minute: twoDigits(line, at + 3), second: twoDigits(line, at + 6) };
+  const t = { year, month, day, hour: digitsAt(line, at, 2), minute: digitsAt(line, at + 3, 2), second: digitsAt(line, at + 6, 2) };
   if (!isValidLocal(t)) return fail(`header date and time "${line.slice(at, end)}" is not a real date and time`);
   return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
 }

@@ -1,3 +1,4 @@
+import { digitsAt } from '../../core/digits.js';
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
 import { isoInZone, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
@@ -40,17 +41,7 @@ const LAYOUTS: readonly Layout[] = [NARROW, CHARGE, WIDE];
 const SPACE = 32;
 const FORM_FEED = 12;
 
-function digit(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : -1;
-}
 
-/** The two-digit number at i, or -1. */
-function twoDigits(s: string, i: number): number {
-  const a = digit(s, i);
-  const b = digit(s, i + 1);
-  return a < 0 || b < 0 ? -1 : a * 10 + b;
-}
 
 function isBlank(s: string, from: number, to: number): boolean {
   for (let i = from; i < to && i < s.length; i++) if (s.charCodeAt(i) !== SPACE) return false;
@@ -60,9 +51,9 @@ function isBlank(s: string, from: number, to: number): boolean {
 /** `hh:mm'ss` at i, in seconds, or -1. Hours run to 99, so a call longer than a day still fits. */
 function durationAt(s: string, i: number): number {
   if (s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 39) return -1;
-  const h = twoDigits(s, i);
-  const m = twoDigits(s, i + 3);
-  const sec = twoDigits(s, i + 6);
+  const h = digitsAt(s, i, 2);
+  const m = digitsAt(s, i + 3, 2);
+  const sec = digitsAt(s, i + 6, 2);
   if (h < 0 || m < 0 || m > 59 || sec < 0 || sec > 59) return -1;
   return h * 3600 + m * 60 + sec;
 }
@@ -80,11 +71,11 @@ function ringAt(s: string, i: number): number | null {
   if (q < 1 || q !== text.length - 3) return -1;
   let minutes = 0;
   for (let k = 0; k < q; k++) {
-    const d = digit(text, k);
+    const d = digitsAt(text, k, 1);
     if (d < 0) return -1;
     minutes = minutes * 10 + d;
   }
-  const sec = twoDigits(text, q + 1);
+  const sec = digitsAt(text, q + 1, 2);
   return sec < 0 || sec > 59 ? -1 : minutes * 60 + sec;
 }
 
@@ -126,9 +117,9 @@ function notInFuture(year: number, month: number, day: number, referenceDate: st
 }
 
 function readDate(line: string, state: StreamState, ctx: ParseContext): LocalDate | string {
-  const a = twoDigits(line, 0);
-  const b = twoDigits(line, 3);
-  const yy = twoDigits(line, 6);
+  const a = digitsAt(line, 0, 2);
+  const b = digitsAt(line, 3, 2);
+  const yy = digitsAt(line, 6, 2);
   if (a < 1 || b < 1 || yy < 0 || line.charCodeAt(2) !== 47 || line.charCodeAt(5) !== 47) {
     return `date [0:8] "${line.slice(0, 8)}" is not MM/DD/YY or DD/MM/YY`;
   }
@@ -160,9 +151,9 @@ function readDate(line: string, state: StreamState, ctx: ParseContext): LocalDat
 
 /** `hh:mmAM` at [9:16] (the hour may be one digit, padded with a space), as minutes after midnight. */
 function readTime(line: string): number | string {
-  const h1 = line.charCodeAt(9) === SPACE ? 0 : digit(line, 9);
-  const h2 = digit(line, 10);
-  const m = twoDigits(line, 12);
+  const h1 = line.charCodeAt(9) === SPACE ? 0 : digitsAt(line, 9, 1);
+  const h2 = digitsAt(line, 10, 1);
+  const m = digitsAt(line, 12, 2);
   const ampm = line.slice(14, 16);
   const hour12 = h1 * 10 + h2;
   if (h1 < 0 || h2 < 0 || line.charCodeAt(11) !== 58 || m < 0 || m > 59 || hour12 < 1 || hour12 > 12 || (ampm !== 'AM' && ampm !== 'PM')) {
@@ -290,7 +281,7 @@ function isStatusText(field: string): boolean {
 function readCost(text: string, column: string): { cost: number; currency: string | null } | null | string {
   if (text === '') return null;
   let end = 0;
-  while (end < text.length && (digit(text, end) >= 0 || text.charCodeAt(end) === 46 || text.charCodeAt(end) === 44)) end++;
+  while (end < text.length && (digitsAt(text, end, 1) >= 0 || text.charCodeAt(end) === 46 || text.charCodeAt(end) === 44)) end++;
   const cost = Number(text.slice(0, end).replace(',', '.'));
   const currency = text.slice(end).trim();
   if (end === 0 || !Number.isFinite(cost) || !/^[A-Za-z$€£¥]*$/.test(currency)) return `cost ${column} "${text}" is not an amount and currency`;
@@ -462,9 +453,9 @@ function looksLikeRecord(line: string): boolean {
   return (
     line.charCodeAt(2) === 47 &&
     line.charCodeAt(5) === 47 &&
-    twoDigits(line, 0) >= 0 &&
-    twoDigits(line, 3) >= 0 &&
-    twoDigits(line, 6) >= 0 &&
+    digitsAt(line, 0, 2) >= 0 &&
+    digitsAt(line, 3, 2) >= 0 &&
+    digitsAt(line, 6, 2) >= 0 &&
     line.charCodeAt(11) === 58 &&
     line.charCodeAt(15) === 77 && // M of AM/PM
     (line.charCodeAt(14) === 65 || line.charCodeAt(14) === 80)

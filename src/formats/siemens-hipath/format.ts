@@ -1,3 +1,4 @@
+import { digitsAt } from '../../core/digits.js';
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
 import { isoInZone, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
@@ -27,23 +28,14 @@ const CALL_TYPES: Readonly<Record<string, Direction>> = {
   '9': 'unknown', // diversion or transfer to an external destination: which way it counts is not said
 };
 
-function digit(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : -1;
-}
 
-function twoDigits(s: string, i: number): number {
-  const a = digit(s, i);
-  const b = digit(s, i + 1);
-  return a < 0 || b < 0 ? -1 : a * 10 + b;
-}
 
 /** `hh:mm:ss` at i in seconds (hours to 99, so calls over a day fit), or -1. */
 function hms(s: string, i: number): number {
   if (s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return -1;
-  const h = twoDigits(s, i);
-  const m = twoDigits(s, i + 3);
-  const sec = twoDigits(s, i + 6);
+  const h = digitsAt(s, i, 2);
+  const m = digitsAt(s, i + 3, 2);
+  const sec = digitsAt(s, i + 6, 2);
   if (h < 0 || m < 0 || m > 59 || sec < 0 || sec > 59) return -1;
   return h * 3600 + m * 60 + sec;
 }
@@ -53,13 +45,13 @@ function ringTime(s: string): number | null {
   const text = s.slice(25, 30).trim();
   if (text === '') return null;
   if (text.length === 5 && text.charCodeAt(2) === 58) {
-    const m = twoDigits(text, 0);
-    const sec = twoDigits(text, 3);
+    const m = digitsAt(text, 0, 2);
+    const sec = digitsAt(text, 3, 2);
     return m < 0 || sec < 0 || sec > 59 ? -1 : m * 60 + sec;
   }
   let n = 0;
   for (let i = 0; i < text.length; i++) {
-    const d = digit(text, i);
+    const d = digitsAt(text, i, 1);
     if (d < 0) return -1;
     n = n * 10 + d;
   }
@@ -104,7 +96,7 @@ function chargeUnits(text: string): number | null | string {
   if (text === '') return null;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
-    const d = digit(text, i);
+    const d = digitsAt(text, i, 1);
     if (d < 0) {
       const amount = Number(text.replace(',', '.'));
       return /^\d+[.,]\d+$/.test(text) ? amount : `charge units [63:74] "${text}" is not a number`;
@@ -121,9 +113,9 @@ function isCodeChar(c: number): boolean {
 function parseRecord(raw: string, ctx: ParseContext, clock: ZoneClock): ParseResult {
   const line = stripControl(raw);
   if (line.trim() === '') return { kind: 'skip', reason: line === raw ? 'empty line' : 'serial control bytes only' };
-  const day = twoDigits(line, 0);
-  const month = twoDigits(line, 3);
-  const yy = twoDigits(line, 6);
+  const day = digitsAt(line, 0, 2);
+  const month = digitsAt(line, 3, 2);
+  const yy = digitsAt(line, 6, 2);
   if (day < 1 || month < 1 || month > 12 || yy < 0 || line.charCodeAt(2) !== 46 || line.charCodeAt(5) !== 46) {
     return error(`end date [0:8] "${line.slice(0, 8)}" is not dd.mm.yy`);
   }
@@ -204,9 +196,9 @@ function looksLikeRecord(line: string): boolean {
     line.length >= MIN_LENGTH &&
     line.charCodeAt(2) === 46 &&
     line.charCodeAt(5) === 46 &&
-    twoDigits(line, 0) >= 0 &&
-    twoDigits(line, 3) >= 0 &&
-    twoDigits(line, 6) >= 0 &&
+    digitsAt(line, 0, 2) >= 0 &&
+    digitsAt(line, 3, 2) >= 0 &&
+    digitsAt(line, 6, 2) >= 0 &&
     hms(line, 8) >= 0 &&
     hms(line, 30) >= 0 &&
     line.slice(74, 76).trim() !== ''
