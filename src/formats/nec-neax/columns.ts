@@ -1,7 +1,8 @@
 import type { LocalTime } from '../../core/time.js';
 import { callSpan, type ReferenceDate, type Span, type SwitchClock } from './clock.js';
 import { PARTY_KINDS, routeTrunk, type Parties } from './record.js';
-import { digitsAt, isBlank, shown } from './text.js';
+import { readDigits } from '../../core/digits.js';
+import { isBlank, shown } from '../../core/text.js';
 
 // The fixed-column records: normal (KA outgoing, KB station-to-station, KE incoming) and extended
 // (KH outgoing, KI incoming, KJ station-to-station), which add the calling party number / ANI.
@@ -81,8 +82,6 @@ interface Field {
   kind: typeof NUMBER | typeof DIAL;
   /** The field and its columns, for errors. */
   name: string;
-  /** The field when blank. */
-  blank: string;
 }
 
 const field = (from: number, to: number, kind: Field['kind'], name: string): Field => ({
@@ -90,7 +89,6 @@ const field = (from: number, to: number, kind: Field['kind'], name: string): Fie
   to,
   kind,
   name: `${name} [${from}:${to}]`,
-  blank: ' '.repeat(to - from),
 });
 
 const F = {
@@ -115,9 +113,9 @@ const F = {
   cpn: field(COL.cpn, COL.cpn + 32, DIAL, 'calling party number'),
 } as const;
 
-function fits(value: string, kind: Field['kind']): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
+function fits(body: string, from: number, to: number, kind: Field['kind']): boolean {
+  for (let i = from; i < to; i++) {
+    const c = body.charCodeAt(i);
     if ((c < 48 || c > 57) && (kind === NUMBER || (c !== 42 && c !== 35))) return false;
   }
   return true;
@@ -125,34 +123,34 @@ function fits(value: string, kind: Field['kind']): boolean {
 
 /** A field's value without surrounding spaces, or null when blank; throws when it holds what it cannot. */
 function take(body: string, f: Field): string | null {
-  const raw = body.slice(f.from, f.to);
-  if (raw === f.blank) return null;
-  const v = raw.trim();
-  if (v.length === 0) return null;
-  if (!fits(v, f.kind)) throw new RecordError(`${f.name} ${shown(raw)} ${f.kind === NUMBER ? 'is not a number' : 'holds more than digits, * and #'}`);
-  return v;
+  // Bounds first and one slice: this runs for every field of every record.
+  let to = Math.min(f.to, body.length);
+  while (to > f.from && body.charCodeAt(to - 1) === 32) to--;
+  let from = f.from;
+  while (from < to && body.charCodeAt(from) === 32) from++;
+  if (from >= to) return null;
+  if (!fits(body, from, to, f.kind)) {
+    throw new RecordError(`${f.name} ${shown(body.slice(f.from, f.to))} ${f.kind === NUMBER ? 'is not a number' : 'holds more than digits, * and #'}`);
+  }
+  return body.slice(from, to);
 }
 
 /** MMDDhhmmss; the year is set once known. */
 function monthDayTime(body: string, at: number, name: string): LocalTime {
-  const n = digitsAt(body, at, at + 10);
-  if (n < 0) throw new RecordError(`${name} [${at}:${at + 10}] ${shown(body.slice(at, at + 10))} is not MMDDhhmmss`);
-  const hhmmss = n % 1_000_000;
-  return {
-    year: 0,
-    month: Math.floor(n / 100_000_000),
-    day: Math.floor(n / 1_000_000) % 100,
-    hour: Math.floor(hhmmss / 10_000),
-    minute: Math.floor(hhmmss / 100) % 100,
-    second: hhmmss % 100,
-  };
+  const month = readDigits(body, at, at + 2);
+  const day = readDigits(body, at + 2, at + 4);
+  const hour = readDigits(body, at + 4, at + 6);
+  const minute = readDigits(body, at + 6, at + 8);
+  const second = readDigits(body, at + 8, at + 10);
+  if ((month | day | hour | minute | second) < 0) throw new RecordError(`${name} [${at}:${at + 10}] ${shown(body.slice(at, at + 10))} is not MMDDhhmmss`);
+  return { year: 0, month, day, hour, minute, second };
 }
 
 /** A printed two-digit year, or null when the record leaves it blank. */
 function printedYear(body: string, at: number, name: string): number | null {
   if (body.charCodeAt(at) === 32 && body.charCodeAt(at + 1) === 32) return null;
   if (at >= body.length) return null;
-  const yy = digitsAt(body, at, at + 2);
+  const yy = readDigits(body, at, at + 2);
   if (yy < 0) throw new RecordError(`${name} [${at}:${at + 2}] ${shown(body.slice(at, at + 2))} is not YY`);
   return 2000 + yy;
 }

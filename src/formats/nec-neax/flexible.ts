@@ -2,7 +2,8 @@ import type { LocalTime } from '../../core/time.js';
 import { callSpan, invalidLocal, type Span, type Stamp } from './clock.js';
 import { RecordError, type Env } from './columns.js';
 import { PARTY_KINDS, routeTrunk, setExtra, type Parties } from './record.js';
-import { digitsAt, fieldAt, isBlank, isDialString, shown } from './text.js';
+import { readDigits } from '../../core/digits.js';
+import { fieldAt, isBlank, isDialString, shown } from '../../core/text.js';
 
 // The flexible records (KK outgoing, KL incoming, KM station-to-station): after "0!K" and the kind
 // letter comes a run of items, each a two-digit item number, a two-digit length and that many
@@ -69,8 +70,8 @@ export function readItems(body: string): Items {
   let at = FIRST_ITEM;
   let last = 0;
   while (at < body.length && !isBlank(body, at, body.length)) {
-    const id = digitsAt(body, at, at + 2);
-    const length = digitsAt(body, at + 2, at + 4);
+    const id = readDigits(body, at, at + 2);
+    const length = readDigits(body, at + 2, at + 4);
     if (id < 0 || length < 0) {
       throw new RecordError(`items do not add up: [${at}:${at + 4}] ${shown(body.slice(at, at + 4))} is not an item number and length`);
     }
@@ -110,9 +111,9 @@ function numeric(items: Items, id: number, from: number, to: number): string | n
 
 /** YYYYMMDDhhmmss and three digits of milliseconds (not kept: calls are timed in seconds). */
 function fullTime(value: string, at: number, id: number): LocalTime {
-  const n = digitsAt(value, at, at + 14);
+  const n = readDigits(value, at, at + 14);
   const year = Math.floor(n / 10_000_000_000);
-  if (n < 0 || year < 1970 || digitsAt(value, at + 14, at + 17) < 0) {
+  if (n < 0 || year < 1970 || readDigits(value, at + 14, at + 17) < 0) {
     throw new RecordError(`${label(id)} ${shown(value.slice(at, at + 17))} is not YYYYMMDDhhmmss and milliseconds`);
   }
   const mmdd = Math.floor(n / 1_000_000) % 10_000;

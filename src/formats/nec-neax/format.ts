@@ -4,7 +4,8 @@ import { FIXED_KINDS, readFixed, RecordError, type Env } from './columns.js';
 import { readFlexible } from './flexible.js';
 import { buildCall, FORMAT_ID } from './record.js';
 import { renderRecord } from './render.js';
-import { digitsAt, isBlank, shown } from './text.js';
+import { readDigits } from '../../core/digits.js';
+import { isBlank, shown } from '../../core/text.js';
 
 // NEC NEAX 2400 / SV8500 / SV9500 SMDR ("NEAX format"): one call per STX … ETX frame, sent when
 // the call ends. Every record starts with station address "0", unit address "!", "K" and the record
@@ -60,8 +61,8 @@ function createParser(ctx: ParseContext): (record: string) => ParseResult {
 function looksLikeNeax(line: string): boolean {
   const body = unframed(line);
   if (headerProblem(body)) return false;
-  if (FIXED_KINDS[body[3]!]) return digitsAt(body, 19, 39) >= 0;
-  return digitsAt(body, 4, 8) >= 0;
+  if (FIXED_KINDS[body[3]!]) return readDigits(body, 19, 39) >= 0;
+  return readDigits(body, 4, 8) >= 0;
 }
 
 /** Only control characters (XON/XOFF, NUL fill between frames): line noise, not a record. */

@@ -1,16 +1,5 @@
-// Small readers over a record's text: numbers, blanks and character classes, without regexes.
-
-/** The number in text[from, to) when every character is a digit, else -1. */
-export function digitsAt(text: string, from: number, to: number): number {
-  if (to > text.length) return -1;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
+// Small readers over a record's text: blanks, fields and character classes, without regexes.
+// Parsers call them for every field of every record.
 
 const BLANKS = Array.from({ length: 41 }, (_, n) => ' '.repeat(n));
 
