@@ -1,5 +1,6 @@
 import type { Call, CallEvent } from '../core/call.js';
-import { isoInZone, toIso } from '../core/time.js';
+import { readDigits } from '../core/digits.js';
+import { epochOfIso, isoInZone, toIso } from '../core/time.js';
 import { BinaryCopyWriter } from './copy-binary.js';
 import { copyRow, type Database, type Tx } from './database.js';
 import { JournalIdAllocator } from './journal-ids.js';
@@ -66,6 +67,11 @@ const HOUR = 3600 * 1000;
 
 /** The UTC offset written at the end of an ISO string, in minutes. */
 export function offsetOfIso(iso: string): number {
+  if (iso.length === 25 && (iso[19] === '+' || iso[19] === '-') && iso[22] === ':') {
+    const hours = readDigits(iso, 20, 22);
+    const minutes = readDigits(iso, 23, 25);
+    if (hours >= 0 && minutes >= 0) return (iso[19] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  }
   if (iso.endsWith('Z')) return 0;
   const m = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
   if (!m) return 0;
@@ -78,7 +84,7 @@ function inRawRecords(entry: JournalEntry): boolean {
 }
 
 function timeOf(iso: string | null): number | null {
-  return iso === null ? null : Date.parse(iso);
+  return iso === null ? null : epochOfIso(iso);
 }
 
 function encodeCalls(calls: CallToStore[]): Buffer {

@@ -6,6 +6,18 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
 const INT8_OID = 20;
 
+/** Hex digit values by character code; -1 for anything else. */
+const HEX = Int8Array.from({ length: 128 }, (_, c) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1,
+);
+
+/** A safe integer as a big-endian int64, without a BigInt per value. */
+function writeInt64(b: Buffer, value: number, at: number): void {
+  const high = Math.floor(value / 4294967296);
+  b.writeInt32BE(high, at);
+  b.writeUInt32BE(value - high * 4294967296, at + 4);
+}
+
 export class BinaryCopyWriter {
   private buf: Buffer;
   private pos = 0;
@@ -45,11 +57,27 @@ export class BinaryCopyWriter {
 
   text(value: string | null): this {
     if (value === null) return this.null();
-    const max = value.length * 3;
-    this.ensure(4 + max);
-    const written = this.buf.write(value, this.pos + 4, 'utf8');
-    this.buf.writeInt32BE(written, this.pos);
-    this.pos += 4 + written;
+    const n = value.length;
+    this.ensure(4 + n * 3);
+    const b = this.buf;
+    const start = this.pos + 4;
+    // Most values are short ASCII (numbers, names, codes): copied here, a native write costs more.
+    if (n <= 64) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 128) break;
+        b[start + i] = c;
+      }
+      if (i === n) {
+        b.writeInt32BE(n, this.pos);
+        this.pos = start + n;
+        return this;
+      }
+    }
+    const written = b.write(value, start, 'utf8');
+    b.writeInt32BE(written, this.pos);
+    this.pos = start + written;
     return this;
   }
 
@@ -75,7 +103,7 @@ export class BinaryCopyWriter {
     if (value === null) return this.null();
     this.ensure(12);
     this.buf.writeInt32BE(8, this.pos);
-    this.buf.writeBigInt64BE(BigInt(value), this.pos + 4);
+    writeInt64(this.buf, value, this.pos + 4);
     this.pos += 12;
     return this;
   }
@@ -91,14 +119,17 @@ export class BinaryCopyWriter {
     if (value.length !== 36) throw new Error(`not a UUID: ${value}`);
     this.ensure(20);
     const b = this.buf;
-    const p = this.pos;
+    let p = this.pos;
     b.writeInt32BE(16, p);
-    b.write(value.slice(0, 8), p + 4, 'hex');
-    b.write(value.slice(9, 13), p + 8, 'hex');
-    b.write(value.slice(14, 18), p + 10, 'hex');
-    b.write(value.slice(19, 23), p + 12, 'hex');
-    b.write(value.slice(24, 36), p + 14, 'hex');
-    this.pos += 20;
+    p += 4;
+    for (let i = 0; i < 36; i += 2) {
+      if (i === 8 || i === 13 || i === 18 || i === 23) i++; // the dashes
+      const hi = HEX[value.charCodeAt(i)]!;
+      const lo = HEX[value.charCodeAt(i + 1)]!;
+      if ((hi | lo) < 0) throw new Error(`not a UUID: ${value}`);
+      b[p++] = (hi << 4) | lo;
+    }
+    this.pos = p;
     return this;
   }
 
@@ -128,7 +159,7 @@ export class BinaryCopyWriter {
     p += 24;
     for (const v of values) {
       b.writeInt32BE(8, p);
-      b.writeBigInt64BE(BigInt(v), p + 4);
+      writeInt64(b, v, p + 4);
       p += 12;
     }
     this.pos = p;

@@ -198,22 +198,31 @@ function parseCause(field: string): number | null | string {
  * such as `"Doe, John" <sip:201@host>`, which is not RFC 4180 quoting.
  */
 export function splitFields(line: string): string[] | string {
-  if (line.indexOf('"') === -1) return line.split(',');
-  // One pass: a comma ends a field when the field holds an even number of quotes so far.
+  const pieces = line.split(',');
+  if (line.indexOf('"') === -1) return pieces;
+  // The native split, then pieces whose quotes are unbalanced are joined with the ones after them
+  // (the comma was inside quotes). Quotes are rare, so most pieces need one indexOf.
   const fields: string[] = [];
-  let from = 0;
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 34) quoted = !quoted;
-    else if (c === 44 && !quoted) {
-      fields.push(line.slice(from, i));
-      from = i + 1;
-    }
+  let open: string | null = null;
+  for (const piece of pieces) {
+    const odd = piece.indexOf('"') !== -1 && quoteCount(piece) % 2 === 1;
+    if (open !== null) {
+      open += ',' + piece;
+      if (odd) {
+        fields.push(open);
+        open = null;
+      }
+    } else if (odd) open = piece;
+    else fields.push(piece);
   }
-  if (quoted) return `unbalanced quote in field ${fields.length + 1}`;
-  fields.push(line.slice(from));
+  if (open !== null) return `unbalanced quote in field ${fields.length + 1}`;
   return fields;
+}
+
+function quoteCount(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
+  return n;
 }
 
 function orNull(s: string): string | null {

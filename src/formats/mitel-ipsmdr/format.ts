@@ -50,8 +50,19 @@ const EVENTS = new Set([
   'DISCONNECTED',
 ]);
 
-/** Event names as the 12-character column prints them (CALLCONNECTED cut to 12). */
-const EVENT_FIELDS = new Map([...EVENTS].map((e) => [e.padEnd(12).slice(0, 12), e]));
+/** Each event and the way its 12-character column prints it (CALLCONNECTED cut to CALLCONNECTE). */
+const EVENT_COLUMNS = [...EVENTS].map((name) => ({ name, printed: name.slice(0, 12) }));
+
+/** The event named in line[a, b), spaces around it ignored, or null. Compared in place: no slice, no hash. */
+function eventAt(line: string, a: number, b: number): string | null {
+  while (a < b && line.charCodeAt(a) === 32) a++;
+  while (b > a && line.charCodeAt(b - 1) === 32) b--;
+  const n = b - a;
+  for (const { name, printed } of EVENT_COLUMNS) {
+    if ((n === name.length && line.startsWith(name, a)) || (n === printed.length && line.startsWith(printed, a))) return name;
+  }
+  return null;
+}
 
 // Where each item of a line lies, as [start, end) pairs in one flat array (13 items).
 const DATE = 0;
@@ -292,6 +303,13 @@ class IsoClock {
 
 const error = (message: string): ParseResult => ({ kind: 'error', error: message });
 
+/** `IN`, `IN ` or `OUT` in line[a, b). */
+function directionAt(line: string, a: number, b: number): 'inbound' | 'outbound' | null {
+  if (b - a === 3 && line.startsWith('OUT', a)) return 'outbound';
+  if (line.startsWith('IN', a) && (b - a === 2 || (b - a === 3 && line.charCodeAt(a + 2) === 32))) return 'inbound';
+  return null;
+}
+
 function itemText(line: string, sp: Spans, item: number): string {
   return line.slice(sp[item], sp[item + 1]);
 }
@@ -307,34 +325,31 @@ function parseLine(line: string, clock: DayClock, pad: number): ParseResult {
   }
   const occurredAt = clock.iso(line, d, t);
   if (occurredAt === null) return error(`date and time "${itemText(line, sp, DATE)} ${itemText(line, sp, TIME)}" is not a real date and time`);
-  const dirText = itemText(line, sp, DIR);
-  const dir = dirText === 'IN ' || dirText === 'OUT' ? dirText : dirText.trim();
-  if (dir !== 'IN ' && dir !== 'OUT' && dir !== 'IN') return error(`direction "${dirText}" is not IN or OUT`);
+  const dir = directionAt(line, sp[DIR]!, sp[DIR + 1]!);
+  if (dir === null) return error(`direction "${itemText(line, sp, DIR)}" is not IN or OUT`);
   if (!matchesAt(line, sp[CALL_ID]!, sp[CALL_ID + 1]!, 'dddddddddddddddddddddd')) {
     return error(`call id "${itemText(line, sp, CALL_ID)}" is not 22 digits`);
   }
-  const eventText = itemText(line, sp, EVENT);
-  const event = EVENT_FIELDS.get(eventText) ?? eventText.trim();
-  if (!EVENTS.has(event)) return error(`event "${event}" is not an IP SMDR event`);
+  const event = eventAt(line, sp[EVENT]!, sp[EVENT + 1]!);
+  if (event === null) return error(`event "${itemText(line, sp, EVENT).trim()}" is not an IP SMDR event`);
 
-  const value = (item: number, kind: number): string | null | undefined => itemValue(line, sp[item]!, sp[item + 1]!, pad, kind);
-  const trunk = value(TRUNK, DIGITS_ONLY);
+  const trunk = itemValue(line, sp[TRUNK]!, sp[TRUNK + 1]!, pad, DIGITS_ONLY);
   if (trunk === undefined) return error(`trunk device "${itemText(line, sp, TRUNK)}" is not a device number`);
-  const extension = value(EXTENSION, DIGITS_ONLY);
+  const extension = itemValue(line, sp[EXTENSION]!, sp[EXTENSION + 1]!, pad, DIGITS_ONLY);
   if (extension === undefined) return error(`extension device "${itemText(line, sp, EXTENSION)}" is not a device number`);
-  const source = value(SOURCE, DIGITS_ONLY);
+  const source = itemValue(line, sp[SOURCE]!, sp[SOURCE + 1]!, pad, DIGITS_ONLY);
   if (source === undefined) return error(`source extension device "${itemText(line, sp, SOURCE)}" is not a device number`);
-  const outside = value(OUTSIDE, NUMBER_TEXT);
+  const outside = itemValue(line, sp[OUTSIDE]!, sp[OUTSIDE + 1]!, pad, NUMBER_TEXT);
   if (outside === undefined) return error(`outside number "${itemText(line, sp, OUTSIDE).trim()}" is not a number`);
-  const ddi = value(DDI, NUMBER_TEXT);
+  const ddi = itemValue(line, sp[DDI]!, sp[DDI + 1]!, pad, NUMBER_TEXT);
   if (ddi === undefined) return error(`DDI "${itemText(line, sp, DDI).trim()}" is not a number`);
-  const account = value(ACCOUNT, NUMBER_TEXT);
+  const account = itemValue(line, sp[ACCOUNT]!, sp[ACCOUNT + 1]!, pad, NUMBER_TEXT);
   if (account === undefined) return error(`account code "${itemText(line, sp, ACCOUNT).trim()}" is not a number`);
   const name = nameValue(line, sp[NAME]!, sp[NAME + 1]!, pad);
   const ddiName = nameValue(line, sp[DDI_NAME]!, sp[DDI_NAME + 1]!, pad);
   if (name === undefined || ddiName === undefined) return error('a name contains control characters');
 
-  const direction: Direction = trunk === null ? 'internal' : dir === 'OUT' ? 'outbound' : 'inbound';
+  const direction: Direction = trunk === null ? 'internal' : dir;
   const callEvent: CallEvent = {
     format: FORMAT_ID,
     callRef: itemText(line, sp, CALL_ID),

@@ -1,5 +1,6 @@
 import { digitsAt } from '../../core/digits.js';
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
+import { fieldAt, isBlank } from '../../core/text.js';
 import { isoInZone, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
 
@@ -43,11 +44,6 @@ const FORM_FEED = 12;
 
 
 
-function isBlank(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to && i < s.length; i++) if (s.charCodeAt(i) !== SPACE) return false;
-  return true;
-}
-
 /** `hh:mm'ss` at i, in seconds, or -1. Hours run to 99, so a call longer than a day still fits. */
 function durationAt(s: string, i: number): number {
   if (s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 39) return -1;
@@ -65,8 +61,8 @@ function layoutOf(line: string): Layout | null {
 
 /** Ring time `m'ss` (right-aligned in four columns), in seconds; null when blank; -1 when malformed. */
 function ringAt(s: string, i: number): number | null {
-  const text = s.slice(i, i + 4).trim();
-  if (text === '') return null;
+  const text = fieldAt(s, i, i + 4);
+  if (text === null) return null;
   const q = text.indexOf("'");
   if (q < 1 || q !== text.length - 3) return -1;
   let minutes = 0;
@@ -339,14 +335,14 @@ function parseLine(record: string, ctx: ParseContext, state: StreamState, clock:
   const coBlank = isBlank(line, layout.co, layout.coEnd);
   const rest = coBlank ? line.slice(layout.coEnd).trim() : '';
   if (coBlank && isStatusText(rest)) return { kind: 'skip', reason: `status record "${rest}" (no CO line), not a call` };
-  const co = line.slice(layout.co, layout.coEnd).trim();
+  const co = fieldAt(line, layout.co, layout.coEnd) ?? '';
   if (co !== '' && !allOf(co, isNumberChar)) return { kind: 'error', error: `CO [${layout.co}:${layout.coEnd}] "${co}" is not a line number` };
 
   const fields: Fields = {
     date,
     minutes,
     layout,
-    extension: line.slice(17, 22).trim() || null,
+    extension: fieldAt(line, 17, 22),
     co,
     dial: dialWith('unknown'),
     ring: null,
@@ -364,12 +360,12 @@ function parseLine(record: string, ctx: ParseContext, state: StreamState, clock:
       if (fields.ring === -1) return { kind: 'error', error: `ring [${layout.ring}:${layout.ring + 4}] "${line.slice(layout.ring, layout.ring + 4)}" is not m'ss` };
     }
     if (layout.cost >= 0) {
-      const cost = readCost(line.slice(layout.cost, layout.costEnd).trim(), `[${layout.cost}:${layout.costEnd}]`);
+      const cost = readCost(fieldAt(line, layout.cost, layout.costEnd) ?? '', `[${layout.cost}:${layout.costEnd}]`);
       if (typeof cost === 'string') return { kind: 'error', error: cost };
       fields.charge = cost;
     }
-    fields.account = line.slice(layout.acc, layout.accEnd).trim() || null;
-    fields.code = line.slice(layout.cd, layout.cd + 2).trim() || null;
+    fields.account = fieldAt(line, layout.acc, layout.accEnd);
+    fields.code = fieldAt(line, layout.cd, layout.cd + 2);
   } else {
     // The incoming-call log of KX-TD models prints RC (ringing) and AN (answered) notices without a
     // duration; the call's own record follows. NA (not answered) is the only record of its call.
@@ -391,7 +387,7 @@ function parseLine(record: string, ctx: ParseContext, state: StreamState, clock:
     }
   }
   if (fields.code === 'RC') return { kind: 'skip', reason: 'incoming-call notice (RC): the call is recorded when it ends' };
-  fields.dial = readDial(line.slice(layout.dial, dialEnd).trim(), coBlank);
+  fields.dial = readDial(fieldAt(line, layout.dial, dialEnd) ?? '', coBlank);
   return { kind: 'call', call: buildCall(record, ctx, clock, fields) };
 }
 

@@ -1,5 +1,6 @@
 import { digitsAt } from '../../core/digits.js';
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
+import { fieldAt } from '../../core/text.js';
 import { isoInZone, ZoneClock } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, RecordParser, SimulatedCall } from '../format.js';
 
@@ -42,8 +43,8 @@ function hms(s: string, i: number): number {
 
 /** Ring time at [25:30]: `mm:ss`, or seconds right-aligned; null when blank, -1 when malformed. */
 function ringTime(s: string): number | null {
-  const text = s.slice(25, 30).trim();
-  if (text === '') return null;
+  const text = fieldAt(s, 25, 30);
+  if (text === null) return null;
   if (text.length === 5 && text.charCodeAt(2) === 58) {
     const m = digitsAt(text, 0, 2);
     const sec = digitsAt(text, 3, 2);
@@ -67,18 +68,28 @@ function allOf(s: string, test: (c: number) => boolean): boolean {
   return true;
 }
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 function isDigits(s: string): boolean {
-  return s.length > 0 && allOf(s, (c) => c >= 48 && c <= 57);
+  return s.length > 0 && allOf(s, isDigit);
 }
 
 /** DLE, STX, ETX, XON and XOFF: serial flow control and framing bytes, not record text. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0002\u0003\u0010\u0011\u0013]/;
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0002\u0003\u0010\u0011\u0013]/g;
+function isControl(c: number): boolean {
+  return c === 2 || c === 3 || c === 16 || c === 17 || c === 19;
+}
 
 function stripControl(raw: string): string {
-  return CONTROL.test(raw) ? raw.replace(CONTROLS, '') : raw;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw.charCodeAt(i) < 20 && isControl(raw.charCodeAt(i))) {
+      let out = '';
+      for (let j = 0; j < raw.length; j++) if (!isControl(raw.charCodeAt(j))) out += raw[j];
+      return out;
+    }
+  }
+  return raw;
 }
 
 // ---- records ----------------------------------------------------------------------------------
@@ -112,7 +123,7 @@ function isCodeChar(c: number): boolean {
 
 function parseRecord(raw: string, ctx: ParseContext, clock: ZoneClock): ParseResult {
   const line = stripControl(raw);
-  if (line.trim() === '') return { kind: 'skip', reason: line === raw ? 'empty line' : 'serial control bytes only' };
+  if (!isDigit(line.charCodeAt(0)) && line.trim() === '') return { kind: 'skip', reason: line === raw ? 'empty line' : 'serial control bytes only' };
   const day = digitsAt(line, 0, 2);
   const month = digitsAt(line, 3, 2);
   const yy = digitsAt(line, 6, 2);
@@ -125,7 +136,7 @@ function parseRecord(raw: string, ctx: ParseContext, clock: ZoneClock): ParseRes
   if (endSecond < 0 || endSecond >= 86_400) return error(`end time [8:16] "${line.slice(8, 16)}" is not hh:mm:ss`);
   if (line.length < MIN_LENGTH) return error(`record is ${line.length} characters, shorter than the 76 of the layout (cut off?)`);
 
-  const type = line.slice(74, 76).trim();
+  const type = fieldAt(line, 74, 76) ?? '';
   if (type === '' || !allOf(type, isCodeChar)) return error(`call type [74:76] "${line.slice(74, 76)}" is not a code`);
   if (type[0] === '0') return { kind: 'skip', reason: 'call type 0: information record sent when an incoming call starts ringing, not a call' };
 
@@ -133,13 +144,13 @@ function parseRecord(raw: string, ctx: ParseContext, clock: ZoneClock): ParseRes
   if (ring === -1) return error(`ring time [25:30] "${line.slice(25, 30)}" is not mm:ss`);
   const talk = hms(line, 30);
   if (talk < 0) return error(`duration [30:38] "${line.slice(30, 38)}" is not hh:mm:ss`);
-  const number = line.slice(38, 63).trim();
+  const number = fieldAt(line, 38, 63) ?? '';
   if (!allOf(number, isNumberChar)) return error(`number [38:63] "${number}" is not a telephone number`);
-  const units = chargeUnits(line.slice(63, 74).trim());
+  const units = chargeUnits(fieldAt(line, 63, 74) ?? '');
   if (typeof units === 'string') return error(units);
 
-  const trunk = line.slice(16, 19).trim();
-  const extension = line.slice(19, 25).trim() || null;
+  const trunk = fieldAt(line, 16, 19) ?? '';
+  const extension = fieldAt(line, 19, 25);
   // Calls between stations seize no trunk; with a station-length number that is an internal call.
   let direction: Direction = CALL_TYPES[type[0]!] ?? 'unknown';
   if (trunk === '' && number.length <= 6 && isDigits(number)) direction = 'internal';
