@@ -2,20 +2,30 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { logger } from '../core/log.js';
 import type { CallBus } from '../pipeline/bus.js';
-import { Ingestor, type RecordTrace, type SwitchRuntime } from '../pipeline/ingest.js';
+import { Ingestor, type IngestStream, type RecordTrace, type SwitchRuntime } from '../pipeline/ingest.js';
 import { sourceName } from '../pipeline/switches.js';
 import type { Database } from '../store/database.js';
-import { readFileRecords } from '../transports/file.js';
+import type { TransportStatus } from '../transports/transport.js';
+import { startSources, type RecordDelivery, type RunningSource, type SourceRef } from './sources.js';
 
-// Runs the configured sources of every switch into one ingestor. This issue brings the file source;
-// the collectors issue adds serial, TCP, UDP and HTTP push behind the same loop.
+// Runs the configured sources of every switch into one ingestor: one parse stream per source, or
+// per connection for listeners (parsers keep per-stream state such as a CSV header).
 
 const log = logger('collector');
 
 export interface RunningCollector {
   id: string;
   ingestor: Ingestor;
+  sources: RunningSource[];
+  status(): CollectorStatus;
+  done: Promise<void>;
   stop(): Promise<void>;
+}
+
+/** What the heartbeat records and the API shows of a collector. */
+export interface CollectorStatus {
+  ingest: Ingestor['stats'];
+  sources: (TransportStatus & { switch: string; source: string; type: string })[];
 }
 
 export interface CollectorOptions {
@@ -44,38 +54,41 @@ export async function startCollector(
     .onConflict((oc) => oc.column('id').doUpdateSet({ hostname: hostname(), started_at: startedAt, last_seen_at: startedAt }))
     .execute();
 
-  const abort = new AbortController();
-  const running: Promise<void>[] = [];
-  for (const swConfig of config.switches) {
-    const sw = switches.get(swConfig.name)!;
-    swConfig.sources.forEach((source, index) => {
-      const name = sourceName(source, index);
-      if (!source.enabled) return;
-      if (source.type !== 'file') {
-        log.warn({ switch: sw.row.name, source: name, type: source.type }, 'this source type is not available in this version yet; it is not running');
-        return;
+  const streams = new Map<string, IngestStream>();
+  const streamKey = (ref: SourceRef, stream: string): string => `${ref.sw.row.name}\u0000${stream}`;
+  const delivery: RecordDelivery = {
+    record(ref, stream, record) {
+      const key = streamKey(ref, stream);
+      let s = streams.get(key);
+      if (!s) {
+        s = ingestor.openStream(ref.sw, stream);
+        streams.set(key, s);
       }
-      const stream = ingestor.openStream(sw, name);
-      running.push(
-        readFileRecords(
-          source.path,
-          (record) => stream.ingest(record.text, { sequence: record.line, ...(record.truncated ? { truncatedAt: record.text.length } : {}) }),
-          {
-            framing: sw.format.framing,
-            ...(source.maxRecordBytes ? { maxRecordBytes: source.maxRecordBytes } : {}),
-            ...(source.follow ? { follow: { signal: abort.signal } } : {}),
-          },
-        )
-          .then(({ records }) => log.info({ switch: sw.row.name, source: name, records }, 'file read'))
-          .catch((err: unknown) => log.error({ err, switch: sw.row.name, source: name }, 'file source failed')),
-      );
-    });
+      return s.ingest(record.text, record.truncated ? { truncatedAt: record.text.length } : {});
+    },
+    ended(ref, stream) {
+      const key = streamKey(ref, stream);
+      const s = streams.get(key);
+      streams.delete(key);
+      s?.end().catch((err: unknown) => log.error({ err, switch: ref.sw.row.name, stream }, 'closing a stream failed'));
+    },
+  };
+  const refs: SourceRef[] = config.switches.flatMap((swConfig) =>
+    swConfig.sources.map((source, index) => ({ sw: switches.get(swConfig.name)!, source, name: sourceName(source, index) })),
+  );
+  const sources = await startSources(refs, delivery);
+
+  function collectorStatus(): CollectorStatus {
+    return {
+      ingest: { ...ingestor.stats },
+      sources: sources.flatMap((s) => s.refs.map((ref) => ({ switch: ref.sw.row.name, source: ref.name, type: ref.source.type, ...s.status() }))),
+    };
   }
 
   const heartbeat = setInterval(() => {
     database.db
       .updateTable('collectors')
-      .set({ last_seen_at: new Date(), status: JSON.stringify({ ...ingestor.stats }) })
+      .set({ last_seen_at: new Date(), status: JSON.stringify(collectorStatus()) })
       .where('id', '=', id)
       .execute()
       .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
@@ -85,10 +98,15 @@ export async function startCollector(
   return {
     id,
     ingestor,
+    sources,
+    status: collectorStatus,
+    /** Resolves when every finite source (files without follow) has been read. */
+    done: Promise.all(sources.map((s) => s.done)).then(() => undefined),
     async stop() {
       clearInterval(heartbeat);
-      abort.abort();
-      await Promise.all(running);
+      await Promise.all(sources.map((s) => s.stop()));
+      await Promise.all([...streams.values()].map((s) => s.end()));
+      streams.clear();
       await ingestor.close();
     },
   };

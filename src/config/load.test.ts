@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,17 @@ describe('configuration', () => {
     expect(config.data).toBe('./data');
     expect(config.server).toEqual({ port: 8080, host: '0.0.0.0' });
     expect(config.switches[0]).toMatchObject({ name: 'hq-pbx', tenant: 'default', dialPlan: { country: 'GB', outsideLine: '9' } });
-    expect(config.switches[0]!.sources[0]).toEqual({ type: 'serial', path: '/dev/ttyS0', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1, enabled: true });
+    expect(config.switches[0]!.sources[0]).toEqual({
+      type: 'serial',
+      path: '/dev/ttyS0',
+      baudRate: 9600,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      flowControl: 'none',
+      reopen: { initialSeconds: 1, maxSeconds: 30, jitter: 0.2 },
+      enabled: true,
+    });
   });
 
   it('takes the command line over the environment over the file', () => {
@@ -49,5 +59,49 @@ describe('configuration', () => {
 
   it('says when the named file is missing', () => {
     expect(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })).toThrow(/missing\.yaml: no such file/);
+  });
+});
+
+describe('listener checks', () => {
+  it('refuses two catch-all sources on one address and a gateway listener on another format', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calltrail-config-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(
+      file,
+      [
+        'switches:',
+        '  - { name: a, format: panasonic, sources: [{ type: tcp-server, listen: "0.0.0.0:9000" }] }',
+        '  - { name: b, format: panasonic, sources: [{ type: tcp-server, listen: "0.0.0.0:9000" }, { type: gateway-listener, listen: "0.0.0.0:9001" }] }',
+        '  - { name: c, format: panasonic, sources: [{ type: udp, listen: "0.0.0.0:9000", from: ["10.0.0.0/8", "bad"] }] }',
+      ].join('\n'),
+    );
+    try {
+      loadConfig({ file, env: {} });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as CalltrailError).details).toEqual([
+        { path: 'switches[2].sources[0].from[1]', message: '"bad" is not an IP address or CIDR block (e.g. 10.0.0.5 or 10.0.0.0/24)' },
+      ]);
+    }
+    writeFileSync(
+      file,
+      [
+        'switches:',
+        '  - { name: a, format: panasonic, sources: [{ type: tcp-server, listen: "0.0.0.0:9000" }] }',
+        '  - { name: b, format: panasonic, sources: [{ type: tcp-server, listen: "0.0.0.0:9000" }, { type: gateway-listener, listen: "0.0.0.0:9001" }] }',
+        '  - { name: c, format: panasonic, sources: [{ type: udp, listen: "0.0.0.0:9000" }] }',
+      ].join('\n'),
+    );
+    try {
+      loadConfig({ file, env: {} });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as CalltrailError).details).toEqual([
+        { path: 'switches[1].sources[0].from', message: 'switches[0].sources[0] already takes every peer on tcp-server 0.0.0.0:9000; give one of them "from"' },
+        { path: 'switches[1].sources[1].type', message: 'a gateway-listener source needs a switch of format gateway-events' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -103,6 +103,27 @@ function crossChecks(raw: Raw): ConfigProblem[] {
   return problems;
 }
 
+/** Listeners shared by several sources: one `from`-less source each; gateway listeners on gateway switches. */
+function listenerChecks(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const catchAll = new Map<string, string>();
+  config.switches.forEach((sw, i) => {
+    sw.sources.forEach((source, j) => {
+      const path = `switches[${i}].sources[${j}]`;
+      if (source.type === 'gateway-listener' && sw.format !== 'gateway-events') {
+        problems.push({ path: `${path}.type`, message: 'a gateway-listener source needs a switch of format gateway-events' });
+      }
+      if ((source.type === 'tcp-server' || source.type === 'udp') && !source.from) {
+        const key = `${source.type} ${source.listen}`;
+        const other = catchAll.get(key);
+        if (other) problems.push({ path: `${path}.from`, message: `${other} already takes every peer on ${source.type} ${source.listen}; give one of them "from"` });
+        else catchAll.set(key, path);
+      }
+    });
+  });
+  return problems;
+}
+
 export interface LoadedConfig {
   config: Config;
   /** The file it came from, or null when none was used. */
@@ -127,6 +148,7 @@ export function loadConfig(options: { file?: string | undefined; cli?: CliOverri
   const result = configSchema.safeParse(merged);
   if (!result.success) problems.push(...formatIssues(result.error.issues));
   problems.push(...crossChecks(merged));
+  if (result.success) problems.push(...listenerChecks(result.data));
   if (problems.length > 0 || !result.success) {
     throw new CalltrailError('CONFIG_INVALID', `${file ?? 'configuration'}: ${problems.length} problem(s)`, problems);
   }

@@ -17,6 +17,24 @@ export const dialPlanSchema = z
     nationalPrefix: z.string().regex(/^\d*$/).optional(),
     internationalPrefix: z.string().regex(/^\d*$/).optional(),
     extensionLength: z.object({ min: z.number().int().min(1), max: z.number().int().max(12) }).strict().optional(),
+    /** Prefixes removed before analysis (carrier-select codes …), as CDR-Stats' PREFIX_TO_IGNORE. */
+    ignorePrefixes: z.array(z.string().regex(/^\d+$/, 'expected digits')).optional(),
+    /** Emergency numbers on top of the country's defaults (112, 999, 911 …). */
+    emergencyNumbers: z.array(z.string().regex(/^\d+$/, 'expected digits')).optional(),
+    /** Short or special numbers: number → label, or { label, type } to classify them too. */
+    specialNumbers: z
+      .record(
+        z.string().regex(/^\d+$/, 'expected digits'),
+        z.union([
+          z.string().min(1),
+          z.object({ label: z.string().min(1), type: z.enum(['local', 'national', 'mobile', 'international', 'toll-free', 'premium', 'emergency']).optional() }).strict(),
+        ]),
+      )
+      .optional(),
+    /** Fewer digits than this: an extension (CDR-Stats' PHONENUMBER_MIN_DIGITS), unless extensionLength says otherwise. */
+    minDigits: z.number().int().min(1).max(20).optional(),
+    /** More digits than this: the number already carries its country code (CDR-Stats' PHONENUMBER_MAX_DIGITS). */
+    maxDigits: z.number().int().min(1).max(20).optional(),
   })
   .strict();
 
@@ -26,19 +44,52 @@ const common = {
   maxRecordBytes: z.number().int().min(16).max(16 * 1024 * 1024).optional(),
 };
 
+const addressOrCidr = z
+  .string()
+  .refine(isAddressOrCidr, { error: (iss) => `"${String(iss.input)}" is not an IP address or CIDR block (e.g. 10.0.0.5 or 10.0.0.0/24)` });
+const seconds = z.number().min(0);
+const backoffSchema = z
+  .object({ initialSeconds: z.number().positive().default(1), maxSeconds: z.number().positive().default(60), jitter: z.number().min(0).max(1).default(0.2) })
+  .strict();
+/** Where a shared listener sends a peer: to the source whose `from` holds its address. */
+const listener = {
+  listen: hostPort,
+  /** Addresses and CIDR blocks that may connect; absent: anyone. */
+  allow: z.array(addressOrCidr).optional(),
+  /** Peers this source takes when several switches share the `listen` address; absent: all the others. */
+  from: z.array(addressOrCidr).optional(),
+};
+
 export const sourceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string().min(1), follow: z.boolean().default(false), ...common }).strict(),
-  z.object({ type: z.literal('tcp-server'), listen: hostPort, allow: z.array(z.string()).optional(), ...common }).strict(),
+  z
+    .object({
+      type: z.literal('tcp-server'),
+      ...listener,
+      idleTimeoutSeconds: seconds.default(0),
+      maxConnections: z.number().int().min(1).default(256),
+      keepAliveSeconds: seconds.default(60),
+      ...common,
+    })
+    .strict(),
   z
     .object({
       type: z.literal('tcp-client'),
       host: z.string().min(1),
       port,
       startBytes: hexBytes.optional(),
+      /** A login dialogue before records flow, e.g. Panasonic's [{ expect: "-", send: "SMDR\r\n" }, …]. */
+      login: z.array(z.object({ expect: z.string().min(1), send: z.string() }).strict()).optional(),
+      loginTimeoutSeconds: z.number().positive().default(10),
+      connectTimeoutSeconds: z.number().positive().default(10),
+      keepAliveSeconds: seconds.default(30),
+      /** No bytes for this long: the connection is taken for dead (half-open) and made again. 0: never. */
+      idleTimeoutSeconds: seconds.default(0),
+      reconnect: backoffSchema.default({ initialSeconds: 1, maxSeconds: 60, jitter: 0.2 }),
       ...common,
     })
     .strict(),
-  z.object({ type: z.literal('udp'), listen: hostPort, ...common }).strict(),
+  z.object({ type: z.literal('udp'), ...listener, maxQueuedRecords: z.number().int().min(1).default(10_000), ...common }).strict(),
   z
     .object({
       type: z.literal('serial'),
@@ -47,6 +98,20 @@ export const sourceSchema = z.discriminatedUnion('type', [
       dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
       parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
       stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
+      flowControl: z.enum(['none', 'rtscts', 'xonxoff']).default('none'),
+      reopen: backoffSchema.default({ initialSeconds: 1, maxSeconds: 30, jitter: 0.2 }),
+      ...common,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('gateway-listener'),
+      listen: hostPort,
+      allow: z.array(addressOrCidr).optional(),
+      idleTimeoutSeconds: seconds.default(0),
+      maxConnections: z.number().int().min(1).default(256),
+      /** Bad packets kept for the status page. */
+      badPacketLog: z.number().int().min(0).max(10_000).default(100),
       ...common,
     })
     .strict(),
