@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerClassify } from './classify.js';
 import { registerCollect } from './collect.js';
 import { reportError } from './common.js';
 import { registerConfig } from './config.js';
@@ -28,6 +29,7 @@ registerMigrate(program);
 registerSimulate(program);
 registerConfig(program);
 registerFormat(program);
+registerClassify(program);
 program.commands.forEach((c) => c.exitOverride());
 
 try {

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
 import { getFormat } from '../formats/registry.js';
@@ -20,7 +23,11 @@ afterEach(async () => {
   await collector?.stop();
   collector = null;
 });
-afterAll(() => store.cleanup());
+const journalDirs: string[] = [];
+afterAll(async () => {
+  await store.cleanup();
+  for (const dir of journalDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -33,7 +40,9 @@ async function freePort(): Promise<number> {
 async function start(database: Database, raw: unknown): Promise<RunningCollector> {
   const config = configSchema.parse(raw);
   const switches = await syncSwitches(database, config);
-  collector = await startCollector(database, { ...config, collector: { id: 'test-collector' } }, switches);
+  const journal = { ...config.collector.journal, dir: mkdtempSync(join(tmpdir(), 'calltrail-journal-')) };
+  journalDirs.push(journal.dir);
+  collector = await startCollector(database, { ...config, collector: { ...config.collector, id: 'test-collector', journal } }, switches);
   return collector;
 }
 

@@ -1,15 +1,25 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { logger } from '../core/log.js';
 import type { CallBus } from '../pipeline/bus.js';
 import { Ingestor, type IngestStream, type RecordTrace, type SwitchRuntime } from '../pipeline/ingest.js';
-import { sourceName } from '../pipeline/switches.js';
+import { runtimeOf, sourceName } from '../pipeline/switches.js';
 import type { Database } from '../store/database.js';
+import { ingestConsumer } from '../journal/ingest-consumer.js';
+import { RecordJournal, type JournalRecord } from '../journal/journal.js';
+import { JournalPump } from '../journal/pump.js';
+import { SwitchesRepository } from '../store/switches-repository.js';
+import { ALL_TENANTS } from '../store/scope.js';
+import { hasFormat } from '../formats/registry.js';
 import type { TransportStatus } from '../transports/transport.js';
-import { startSources, type RecordDelivery, type RunningSource, type SourceRef } from './sources.js';
+import { JournalDelivery, splitJournalSource } from './journaled.js';
+import { startSources, type RunningSource, type SourceRef } from './sources.js';
 
-// Runs the configured sources of every switch into one ingestor: one parse stream per source, or
-// per connection for listeners (parsers keep per-stream state such as a CSV header).
+// Runs the configured sources of every switch: each record is appended to the journal on disk
+// first, then the pump parses journal batches into the Ingestor, one transaction per batch, and
+// checkpoints what was committed. One parse stream per source, or per connection for listeners
+// (parsers keep per-stream state such as a CSV header).
 
 const log = logger('collector');
 
@@ -25,6 +35,7 @@ export interface RunningCollector {
 /** What the heartbeat records and the API shows of a collector. */
 export interface CollectorStatus {
   ingest: Ingestor['stats'];
+  journal: { dir: string; lastSequence: number; committedSequence: number; pump: JournalPump['stats'] };
   sources: (TransportStatus & { switch: string; source: string; type: string })[];
 }
 
@@ -41,8 +52,12 @@ export async function startCollector(
   options: CollectorOptions = {},
 ): Promise<RunningCollector> {
   const id = config.collector.id ?? hostname();
+  const batchSize = config.collector.batchSize;
   const ingestor = new Ingestor(database, {
     collectorId: id,
+    // One transaction per pump batch: the Ingestor counts records and calls, so twice the batch.
+    maxBatch: 2 * batchSize + 2,
+    maxDelayMs: 60_000,
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.onRecord ? { onRecord: options.onRecord } : {}),
     onCommit: (inserted, duplicates) => options.onCommit?.(inserted.length, duplicates),
@@ -54,25 +69,42 @@ export async function startCollector(
     .onConflict((oc) => oc.column('id').doUpdateSet({ hostname: hostname(), started_at: startedAt, last_seen_at: startedAt }))
     .execute();
 
+  const journalConfig = config.collector.journal;
+  const journal = await RecordJournal.open(journalConfig.dir ?? join(config.data ?? 'data', 'journal', id), journalConfig);
+  // Journaled records of switches no longer in the config still go to their switch's row.
+  const runtimes = new Map(switches);
+  for (const row of await new SwitchesRepository(database).list(ALL_TENANTS)) {
+    if (!runtimes.has(row.name) && hasFormat(row.format)) runtimes.set(row.name, runtimeOf(row));
+  }
   const streams = new Map<string, IngestStream>();
-  const streamKey = (ref: SourceRef, stream: string): string => `${ref.sw.row.name}\u0000${stream}`;
-  const delivery: RecordDelivery = {
-    record(ref, stream, record) {
-      const key = streamKey(ref, stream);
-      let s = streams.get(key);
-      if (!s) {
-        s = ingestor.openStream(ref.sw, stream);
-        streams.set(key, s);
-      }
-      return s.ingest(record.text, record.truncated ? { truncatedAt: record.text.length } : {});
-    },
-    ended(ref, stream) {
-      const key = streamKey(ref, stream);
-      const s = streams.get(key);
-      streams.delete(key);
-      s?.end().catch((err: unknown) => log.error({ err, switch: ref.sw.row.name, stream }, 'closing a stream failed'));
-    },
+  const streamFor = (record: JournalRecord): IngestStream => {
+    let stream = streams.get(record.source);
+    if (!stream) {
+      const { switchName, stream: name } = splitJournalSource(record.source);
+      const sw = runtimes.get(switchName);
+      // Thrown, the batch is retried (and logged) until the switch is configured again: kept, not lost.
+      if (!sw) throw new Error(`journaled records of switch "${switchName}", which is not configured (add it back to store them)`);
+      stream = ingestor.openStream(sw, name);
+      streams.set(record.source, stream);
+    }
+    return stream;
   };
+  const pump = new JournalPump(journal, ingestConsumer(ingestor, streamFor), { maxBatch: batchSize }).start();
+  const delivery = new JournalDelivery(journal, (source, lastSequence) => {
+    // A connection closed or a file was read: once its records are in, its parse stream ends
+    // (an assembler hands over the calls it still holds).
+    void pump
+      .whenDelivered(lastSequence)
+      .then(async () => {
+        const stream = streams.get(source);
+        streams.delete(source);
+        if (stream) {
+          await stream.end();
+          await ingestor.flush();
+        }
+      })
+      .catch((err: unknown) => log.error({ err, source }, 'closing a stream failed'));
+  });
   const refs: SourceRef[] = config.switches.flatMap((swConfig) =>
     swConfig.sources.map((source, index) => ({ sw: switches.get(swConfig.name)!, source, name: sourceName(source, index) })),
   );
@@ -81,6 +113,7 @@ export async function startCollector(
   function collectorStatus(): CollectorStatus {
     return {
       ingest: { ...ingestor.stats },
+      journal: { dir: journal.dir, lastSequence: journal.lastSequence, committedSequence: journal.committedSequence, pump: { ...pump.stats } },
       sources: sources.flatMap((s) => s.refs.map((ref) => ({ switch: ref.sw.row.name, source: ref.name, type: ref.source.type, ...s.status() }))),
     };
   }
@@ -100,14 +133,17 @@ export async function startCollector(
     ingestor,
     sources,
     status: collectorStatus,
-    /** Resolves when every finite source (files without follow) has been read. */
-    done: Promise.all(sources.map((s) => s.done)).then(() => undefined),
+    /** Resolves when every finite source (files without follow) has been read and stored. */
+    done: Promise.all(sources.map((s) => s.done))
+      .then(() => delivery.settled())
+      .then(() => pump.whenDelivered(journal.lastSequence)),
     async stop() {
       clearInterval(heartbeat);
       await Promise.all(sources.map((s) => s.stop()));
-      await Promise.all([...streams.values()].map((s) => s.end()));
-      streams.clear();
+      await delivery.settled();
+      await pump.stop();
       await ingestor.close();
+      await journal.close();
     },
   };
 }

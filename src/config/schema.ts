@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hasFormat } from '../formats/registry.js';
 import { isValidTimeZone } from '../core/time.js';
+import { isAddressOrCidr } from '../transports/transport.js';
 
 // The one typed schema of calltrail.yaml. Unknown keys are errors, so a typo is listed, not ignored.
 
@@ -141,7 +142,25 @@ export const configSchema = z
       .object({ port: listenPort.default(8080), host: z.string().default('0.0.0.0') })
       .strict()
       .default({ port: 8080, host: '0.0.0.0' }),
-    collector: z.object({ id: z.string().min(1).optional() }).strict().default({}),
+    collector: z
+      .object({
+        id: z.string().min(1).optional(),
+        journal: z
+          .object({
+            /** Default: <data>/journal/<collector id>. */
+            dir: z.string().min(1).optional(),
+            /** "always": every record on disk before it is acknowledged; or at most every N ms (see README). */
+            fsync: z.union([z.literal('always'), z.object({ intervalMs: z.number().int().min(1).max(60_000) }).strict()]).default('always'),
+            segmentBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+            keepCommittedSegments: z.number().int().min(0).default(0),
+          })
+          .strict()
+          .default({ fsync: 'always', segmentBytes: 64 * 1024 * 1024, keepCommittedSegments: 0 }),
+        /** Records per database transaction when the journal is drained. */
+        batchSize: z.number().int().min(1).max(50_000).default(2000),
+      })
+      .strict()
+      .default({ journal: { fsync: 'always', segmentBytes: 64 * 1024 * 1024, keepCommittedSegments: 0 }, batchSize: 2000 }),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') }).strict().default({ level: 'info' }),
     mail: z
       .object({
