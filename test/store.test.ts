@@ -193,6 +193,30 @@ for (const engine of ENGINES) {
       expect(Number(journaled.n)).toBe(Number(before.n) + 1);
     });
 
+    it('stores records handed again (a journal replay, a retried batch) once', async () => {
+      const sw = await makeSwitch(database, 'replayed');
+      const records = ['junk that fails', row('rp1', '2026-03-07 08:00:00', 10, 5), 'more junk', row('rp2', '2026-03-07 08:01:00', 10, 5)];
+      const deliver = async (sequences: number[]) => {
+        const ingestor = new Ingestor(database, { collectorId: 'site-1', maxBatch: 100 });
+        const stream = ingestor.openStream(sw, 'tcp-server-1');
+        sequences.forEach((sequence) => stream.ingest(records[sequence - 1]!, { sequence }));
+        await ingestor.close();
+        return ingestor.stats;
+      };
+      expect(await deliver([1, 2, 3])).toMatchObject({ records: 3, inserted: 1, failed: 2 });
+      // After a crash the journal hands on everything after its checkpoint again, and more.
+      expect(await deliver([2, 3, 4])).toMatchObject({ records: 3, inserted: 1, duplicates: 1, failed: 1 });
+      const journaled = await one<{ n: string }>(database, "SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1 AND status = 'failed'", [sw.row.id]);
+      expect(journaled.n).toBe('2');
+      expect(await new CallsRepository(database).count(ALL_TENANTS, { switchName: 'replayed' })).toBe(2);
+      // Another collector's copy of a failed record is its own receipt of it, kept too.
+      const other = new Ingestor(database, { collectorId: 'site-2', maxBatch: 100 });
+      other.openStream(sw, 'tcp-server-1').ingest(records[0]!, { sequence: 1 });
+      await other.close();
+      const all = await one<{ n: string }>(database, "SELECT count(*)::text AS n FROM raw_records WHERE switch_id = $1 AND status = 'failed'", [sw.row.id]);
+      expect(all.n).toBe('3');
+    });
+
     it('reprocesses the journal: failed records get a second chance and rollups follow the calls', async () => {
       const sw = await makeSwitch(database, 'reparse', { timezone: 'UTC' });
       await ingestLines(database, sw, [row('x1', '2026-03-07 08:00:00', 100, 90), row('x2', '2026-03-07 08:30:00', 10, 0, 19)]);

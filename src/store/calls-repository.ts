@@ -212,28 +212,51 @@ function toRollupSource(c: CallToStore): RollupSource {
   };
 }
 
-async function storeEvents(tx: Tx, events: EventToStore[]): Promise<void> {
-  if (events.length === 0) return;
+async function storeEvents(tx: Tx, events: EventToStore[], alreadyStored: Set<number> | null): Promise<void> {
   let text = '';
   for (const ev of events) {
+    if (alreadyStored?.has(ev.record.id!)) continue; // its record, and so the event, is stored already
     text += copyRow([ev.switchId, ev.record.id, ev.event.callRef, ev.event.event, ev.event.occurredAt, JSON.stringify(ev.event.data)]);
   }
-  await tx.copyFrom('call_events', EVENT_COLUMNS, text);
+  if (text) await tx.copyFrom('call_events', EVENT_COLUMNS, text);
 }
 
-async function storeRawRecords(tx: Tx, entries: JournalEntry[]): Promise<void> {
+/**
+ * Journals the batch's records that are not a call's own in raw_records. A record stored before
+ * (same id, or same switch, collector, source and sequence: handed again after a crash or a lost
+ * answer) is left as it is; returns the ids of those, or null when every record was new.
+ */
+async function storeRawRecords(tx: Tx, entries: JournalEntry[]): Promise<Set<number> | null> {
   let text = '';
   let lastDate: Date | null = null;
   let lastIso = '';
+  const ids: number[] = [];
   for (const e of entries) {
     if (!inRawRecords(e)) continue;
     if (e.receivedAt !== lastDate) {
       lastDate = e.receivedAt;
       lastIso = lastDate.toISOString();
     }
+    ids.push(e.id!);
     text += copyRow([e.id, e.switchId, e.source, e.collectorId, lastIso, e.sequence, e.ordinal, e.raw, e.status, e.error]);
   }
-  if (text) await tx.copyFrom('raw_records', RAW_COLUMNS, text);
+  if (!text) return null;
+  // As with calls: COPY straight in, and only when a record is there already, the slow way.
+  await tx.query('SAVEPOINT raw_copy');
+  try {
+    await tx.copyFrom('raw_records', RAW_COLUMNS, text);
+    await tx.query('RELEASE SAVEPOINT raw_copy');
+    return null;
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT raw_copy');
+  }
+  await tx.query('CREATE TEMP TABLE IF NOT EXISTS raw_staging (LIKE raw_records INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
+  await tx.copyFrom('raw_staging', RAW_COLUMNS, text);
+  const fresh = await tx.query<{ id: string }>(`INSERT INTO raw_records SELECT * FROM raw_staging ON CONFLICT DO NOTHING RETURNING id::text AS id`);
+  await tx.query('TRUNCATE raw_staging');
+  const freshIds = new Set(fresh.map((r) => Number(r.id)));
+  return new Set(ids.filter((id) => !freshIds.has(id)));
 }
 
 /**
@@ -276,8 +299,8 @@ async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchResult> {
 
 /** Writes a batch in the caller's transaction: journal rows, events, calls, rollups, receipts. */
 export async function writeBatchIn(tx: Tx, batch: Batch): Promise<BatchResult> {
-  await storeRawRecords(tx, batch.entries);
-  await storeEvents(tx, batch.events);
+  const alreadyStored = await storeRawRecords(tx, batch.entries);
+  await storeEvents(tx, batch.events, alreadyStored);
   const result = await storeCalls(tx, batch.calls);
   if (batch.collectorId && batch.calls.length > 0) {
     await tx.query(
