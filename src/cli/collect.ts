@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { startCollector } from '../collector/collector.js';
 import type { RecordTrace } from '../pipeline/ingest.js';
-import { syncSwitches } from '../pipeline/switches.js';
+import { startPushCollector } from '../collector/push.js';
+import { CalltrailError } from '../core/errors.js';
+import { configuredSwitches, syncSwitches } from '../pipeline/switches.js';
 import { loadConfigFrom, withStore, type StoreFlags } from './common.js';
 import { untilStopped } from './serve.js';
 
 interface CollectFlags extends StoreFlags {
   debug?: boolean;
+  push?: string;
+  token?: string;
 }
 
 function describe(trace: RecordTrace): string {
@@ -32,8 +36,26 @@ export function registerCollect(program: Command): void {
     .option('--data <dir>', 'embedded database directory')
     .option('--database <url>', 'PostgreSQL URL')
     .option('--debug', 'print every record, its parse and where it went')
+    .option('--push <url>', 'site collector: ship the journal to the Calltrail server at URL instead of a database')
+    .option('--token <token>', 'the token the server accepts (or set CALLTRAIL_PUSH_TOKEN)')
     .action(async (flags: CollectFlags) => {
       const loaded = loadConfigFrom(flags);
+      if (flags.push) {
+        const token = flags.token ?? process.env.CALLTRAIL_PUSH_TOKEN;
+        if (!token) throw new CalltrailError('USAGE', '--push needs --token TOKEN (or CALLTRAIL_PUSH_TOKEN)');
+        if (flags.debug) throw new CalltrailError('USAGE', '--debug shows parses, which a pushing collector leaves to the server; run it without --push');
+        let url: URL;
+        try {
+          url = new URL(flags.push);
+        } catch {
+          throw new CalltrailError('USAGE', `--push "${flags.push}" is not a URL such as https://calltrail.example.com`);
+        }
+        const collector = await startPushCollector(loaded.config, configuredSwitches(loaded.config, { configFile: loaded.file }), { url: url.toString(), token });
+        process.stderr.write(`calltrail collector ${collector.id} running, pushing to ${url.origin} (journal ${collector.status().journal.dir}); Ctrl-C to stop\n`);
+        await untilStopped();
+        await collector.stop();
+        return;
+      }
       await withStore(loaded, 'calltrail collect', async (database) => {
         const switches = await syncSwitches(database, loaded.config, { configFile: loaded.file });
         const collector = await startCollector(database, loaded.config, switches, {

@@ -3,6 +3,7 @@ import { logger } from '../core/log.js';
 import { startCollector } from '../collector/collector.js';
 import { CallBus } from '../pipeline/bus.js';
 import { syncSwitches } from '../pipeline/switches.js';
+import { tokenDigest } from '../server/routes/ingest.js';
 import { buildApp } from '../server/app.js';
 import { openDatabase } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
@@ -47,7 +48,8 @@ export function registerServe(program: Command): void {
         const switches = await syncSwitches(database, config, { configFile: loaded.file });
         const bus = new CallBus();
         const collector = await startCollector(database, config, switches, { bus });
-        const app = await buildApp({ database, bus, version: VERSION });
+        const tokenDigests = [...config.server.ingestTokens, ...(process.env.CALLTRAIL_INGEST_TOKEN ? [tokenDigest(process.env.CALLTRAIL_INGEST_TOKEN)] : [])];
+        const app = await buildApp({ database, bus, version: VERSION, ingest: { switches, tokenDigests } });
         const host = flags.host ?? config.server.host;
         await app.listen({ port: config.server.port, host });
         const address = app.server.address();

@@ -8,7 +8,7 @@ import { runtimeOf, sourceName } from '../pipeline/switches.js';
 import type { Database } from '../store/database.js';
 import { ingestConsumer } from '../journal/ingest-consumer.js';
 import { RecordJournal, type JournalRecord } from '../journal/journal.js';
-import { JournalPump } from '../journal/pump.js';
+import { JournalPump, type JournalConsumer } from '../journal/pump.js';
 import { SwitchesRepository } from '../store/switches-repository.js';
 import { ALL_TENANTS } from '../store/scope.js';
 import { hasFormat } from '../formats/registry.js';
@@ -23,6 +23,21 @@ import { startSources, type RunningSource, type SourceRef } from './sources.js';
 
 const log = logger('collector');
 
+/** What every collector runs: sources → journal → pump → a consumer. */
+export interface RunningSources {
+  id: string;
+  journal: RecordJournal;
+  pump: JournalPump;
+  sources: RunningSource[];
+  /** Resolves when every finite source (files without follow) has been read and delivered. */
+  done: Promise<void>;
+  /** Sources stop, appends settle, the pump stops after the batch in flight, the journal closes. */
+  stop(): Promise<void>;
+  sourceStatus(): SourceStatus[];
+}
+
+export type SourceStatus = TransportStatus & { switch: string; source: string; type: string };
+
 export interface RunningCollector {
   id: string;
   ingestor: Ingestor;
@@ -35,8 +50,15 @@ export interface RunningCollector {
 /** What the heartbeat records and the API shows of a collector. */
 export interface CollectorStatus {
   ingest: Ingestor['stats'];
-  journal: { dir: string; lastSequence: number; committedSequence: number; pump: JournalPump['stats'] };
-  sources: (TransportStatus & { switch: string; source: string; type: string })[];
+  journal: JournalStatus;
+  sources: SourceStatus[];
+}
+
+export interface JournalStatus {
+  dir: string;
+  lastSequence: number;
+  committedSequence: number;
+  pump: JournalPump['stats'];
 }
 
 export interface CollectorOptions {
@@ -45,13 +67,65 @@ export interface CollectorOptions {
   onCommit?: (inserted: number, duplicates: number) => void;
 }
 
+export function collectorId(config: Config): string {
+  return config.collector.id ?? hostname();
+}
+
+export function journalStatus(running: RunningSources): JournalStatus {
+  const { journal, pump } = running;
+  return { dir: journal.dir, lastSequence: journal.lastSequence, committedSequence: journal.committedSequence, pump: { ...pump.stats } };
+}
+
+/**
+ * Opens the journal, starts the pump into `consumer` and then the sources. `onEnded` is told when
+ * a stream ended (a connection closed, a file was read) and its records were all delivered.
+ */
+export async function runJournaledSources(
+  config: Config,
+  switches: Map<string, SwitchRuntime>,
+  consumer: JournalConsumer,
+  onEnded: (source: string) => Promise<void> = async () => undefined,
+): Promise<RunningSources> {
+  const id = collectorId(config);
+  const journalConfig = config.collector.journal;
+  const journal = await RecordJournal.open(journalConfig.dir ?? join(config.data ?? 'data', 'journal', id), journalConfig);
+  const pump = new JournalPump(journal, consumer, { maxBatch: config.collector.batchSize }).start();
+  const delivery = new JournalDelivery(journal, (source, lastSequence) => {
+    void pump
+      .whenDelivered(lastSequence)
+      .then(() => onEnded(source))
+      .catch((err: unknown) => log.error({ err, source }, 'closing a stream failed'));
+  });
+  const refs: SourceRef[] = config.switches.flatMap((swConfig) =>
+    swConfig.sources.map((source, index) => ({ sw: switches.get(swConfig.name)!, source, name: sourceName(source, index) })),
+  );
+  const sources = await startSources(refs, delivery);
+  return {
+    id,
+    journal,
+    pump,
+    sources,
+    done: Promise.all(sources.map((s) => s.done))
+      .then(() => delivery.settled())
+      .then(() => pump.whenDelivered(journal.lastSequence)),
+    async stop() {
+      await Promise.all(sources.map((s) => s.stop()));
+      await delivery.settled();
+      await pump.stop();
+      await journal.close();
+    },
+    sourceStatus: () => sources.flatMap((s) => s.refs.map((ref) => ({ switch: ref.sw.row.name, source: ref.name, type: ref.source.type, ...s.status() }))),
+  };
+}
+
+/** A collector that stores into the database itself (all-in-one, or a central collector). */
 export async function startCollector(
   database: Database,
   config: Config,
   switches: Map<string, SwitchRuntime>,
   options: CollectorOptions = {},
 ): Promise<RunningCollector> {
-  const id = config.collector.id ?? hostname();
+  const id = collectorId(config);
   const batchSize = config.collector.batchSize;
   const ingestor = new Ingestor(database, {
     collectorId: id,
@@ -69,8 +143,6 @@ export async function startCollector(
     .onConflict((oc) => oc.column('id').doUpdateSet({ hostname: hostname(), started_at: startedAt, last_seen_at: startedAt }))
     .execute();
 
-  const journalConfig = config.collector.journal;
-  const journal = await RecordJournal.open(journalConfig.dir ?? join(config.data ?? 'data', 'journal', id), journalConfig);
   // Journaled records of switches no longer in the config still go to their switch's row.
   const runtimes = new Map(switches);
   for (const row of await new SwitchesRepository(database).list(ALL_TENANTS)) {
@@ -89,35 +161,17 @@ export async function startCollector(
     }
     return stream;
   };
-  const pump = new JournalPump(journal, ingestConsumer(ingestor, streamFor), { maxBatch: batchSize }).start();
-  const delivery = new JournalDelivery(journal, (source, lastSequence) => {
-    // A connection closed or a file was read: once its records are in, its parse stream ends
-    // (an assembler hands over the calls it still holds).
-    void pump
-      .whenDelivered(lastSequence)
-      .then(async () => {
-        const stream = streams.get(source);
-        streams.delete(source);
-        if (stream) {
-          await stream.end();
-          await ingestor.flush();
-        }
-      })
-      .catch((err: unknown) => log.error({ err, source }, 'closing a stream failed'));
+  const running = await runJournaledSources(config, switches, ingestConsumer(ingestor, streamFor), async (source) => {
+    // Its records are in: the parse stream ends (an assembler hands over the calls it still holds).
+    const stream = streams.get(source);
+    streams.delete(source);
+    if (stream) {
+      await stream.end();
+      await ingestor.flush();
+    }
   });
-  const refs: SourceRef[] = config.switches.flatMap((swConfig) =>
-    swConfig.sources.map((source, index) => ({ sw: switches.get(swConfig.name)!, source, name: sourceName(source, index) })),
-  );
-  const sources = await startSources(refs, delivery);
 
-  function collectorStatus(): CollectorStatus {
-    return {
-      ingest: { ...ingestor.stats },
-      journal: { dir: journal.dir, lastSequence: journal.lastSequence, committedSequence: journal.committedSequence, pump: { ...pump.stats } },
-      sources: sources.flatMap((s) => s.refs.map((ref) => ({ switch: ref.sw.row.name, source: ref.name, type: ref.source.type, ...s.status() }))),
-    };
-  }
-
+  const collectorStatus = (): CollectorStatus => ({ ingest: { ...ingestor.stats }, journal: journalStatus(running), sources: running.sourceStatus() });
   const heartbeat = setInterval(() => {
     database.db
       .updateTable('collectors')
@@ -131,19 +185,13 @@ export async function startCollector(
   return {
     id,
     ingestor,
-    sources,
+    sources: running.sources,
     status: collectorStatus,
-    /** Resolves when every finite source (files without follow) has been read and stored. */
-    done: Promise.all(sources.map((s) => s.done))
-      .then(() => delivery.settled())
-      .then(() => pump.whenDelivered(journal.lastSequence)),
+    done: running.done,
     async stop() {
       clearInterval(heartbeat);
-      await Promise.all(sources.map((s) => s.stop()));
-      await delivery.settled();
-      await pump.stop();
+      await running.stop();
       await ingestor.close();
-      await journal.close();
     },
   };
 }

@@ -139,9 +139,17 @@ export const configSchema = z
     data: z.string().min(1).optional(),
     database: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     server: z
-      .object({ port: listenPort.default(8080), host: z.string().default('0.0.0.0') })
+      .object({
+        port: listenPort.default(8080),
+        host: z.string().default('0.0.0.0'),
+        /**
+         * SHA-256 digests (hex) of the tokens site collectors push with (`printf %s TOKEN | sha256sum`).
+         * A plain token can come from CALLTRAIL_INGEST_TOKEN instead; none: POST /api/ingest is closed.
+         */
+        ingestTokens: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'expected the SHA-256 digest of a token, 64 hex digits')).default([]),
+      })
       .strict()
-      .default({ port: 8080, host: '0.0.0.0' }),
+      .default({ port: 8080, host: '0.0.0.0', ingestTokens: [] }),
     collector: z
       .object({
         id: z.string().min(1).optional(),

@@ -67,6 +67,21 @@ export async function syncSwitches(database: Database, config: Config, options: 
   return out;
 }
 
+/**
+ * The switches as the config describes them, for a site collector that has no database: rows
+ * without ids (the central server keeps the real ones; records travel by switch name).
+ */
+export function configuredSwitches(config: Config, options: SwitchFormatOptions = {}): Map<string, SwitchRuntime> {
+  const formats = loadSwitchFormats(config, options);
+  const out = new Map<string, SwitchRuntime>();
+  for (const sw of config.switches) {
+    const format = formats.get(sw.name)!;
+    const row = { id: 0, tenantId: sw.tenant, name: sw.name, format: format.id, timezone: sw.timezone, dialPlan: sw.dialPlan };
+    out.set(sw.name, runtimeOf(row, sw, format));
+  }
+  return out;
+}
+
 /** A source's name: the one configured, or its type and position (`file-1`). */
 export function sourceName(source: SourceConfig, index: number): string {
   return source.name ?? `${source.type}-${index + 1}`;

@@ -5,11 +5,15 @@ import type { Database } from '../store/database.js';
 import { registerCallRoutes } from './routes/calls.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerHomePage } from './routes/home.js';
+import { registerIngestRoutes } from './routes/ingest.js';
+import type { SwitchRuntime } from '../pipeline/ingest.js';
 
 export interface AppDeps {
   database: Database;
   bus: CallBus;
   version: string;
+  /** The switches pushed records may name, and the digests of the tokens that may push. */
+  ingest?: { switches: Map<string, SwitchRuntime>; tokenDigests: string[] };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -28,5 +32,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps);
   registerCallRoutes(app, deps);
   registerHomePage(app);
+  if (deps.ingest) {
+    const ingest = registerIngestRoutes(app, { database: deps.database, bus: deps.bus, ...deps.ingest });
+    app.addHook('onClose', () => ingest.close());
+  }
   return app;
 }

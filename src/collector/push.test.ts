@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema, type Config } from '../config/schema.js';
+import { getFormat } from '../formats/registry.js';
+import { CallBus } from '../pipeline/bus.js';
+import { configuredSwitches, syncSwitches } from '../pipeline/switches.js';
+import { buildApp } from '../server/app.js';
+import { tokenDigest } from '../server/routes/ingest.js';
+import { connectSink, simulate } from '../simulate/simulator.js';
+import { pgliteEngine, type TestStore } from '../../test/support/engines.js';
+import { startPushCollector } from './push.js';
+
+// A site collector pushing to a central server over real HTTP on loopback, the server on PGlite.
+
+const TOKEN = 'site-secret-token';
+let store: TestStore;
+const dirs: string[] = [];
+beforeAll(async () => {
+  store = await pgliteEngine.create();
+});
+afterAll(async () => {
+  await store.cleanup();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function siteConfig(pbxPort: number): Config {
+  const dir = mkdtempSync(join(tmpdir(), 'calltrail-site-'));
+  dirs.push(dir);
+  return configSchema.parse({
+    collector: { id: 'site-a', journal: { dir, fsync: { intervalMs: 20 } } },
+    switches: [{ name: 'branch', format: 'siemens-hipath', timezone: 'Europe/Berlin', sources: [{ type: 'tcp-server', listen: `127.0.0.1:${pbxPort}` }] }],
+  });
+}
+
+async function startServer(port: number, config: Config): Promise<FastifyInstance> {
+  const switches = await syncSwitches(store.database, config);
+  const app = await buildApp({ database: store.database, bus: new CallBus(), version: 'test', ingest: { switches, tokenDigests: [tokenDigest(TOKEN)] } });
+  await app.listen({ port, host: '127.0.0.1' });
+  return app;
+}
+
+async function countCalls(): Promise<{ calls: number; receipts: string[] }> {
+  const [row] = await store.database.transaction((tx) =>
+    tx.query<{ calls: string; receipts: string | null }>(
+      `SELECT count(*)::text AS calls,
+              (SELECT string_agg(DISTINCT r.collector_id, ',') FROM receipts r JOIN calls c2 ON c2.id = r.call_id JOIN switches s2 ON s2.id = c2.switch_id WHERE s2.name = 'branch') AS receipts
+         FROM calls c JOIN switches s ON s.id = c.switch_id WHERE s.name = 'branch'`,
+    ),
+  );
+  return { calls: Number(row!.calls), receipts: row!.receipts ? row!.receipts.split(',') : [] };
+}
+
+describe('site collector pushing to the server', () => {
+  it('keeps records while the server is down, then drains them; a wrong token is refused', async () => {
+    const pbxPort = await freePort();
+    const serverPort = await freePort();
+    const config = siteConfig(pbxPort);
+    const collector = await startPushCollector(config, configuredSwitches(config), { url: `http://127.0.0.1:${serverPort}`, token: TOKEN });
+    try {
+      // The PBX sends 50 calls while the server is not running: they wait in the journal.
+      const sent = await simulate({ format: getFormat('siemens-hipath'), count: 50, seed: 11, timeZone: 'Europe/Berlin' }, await connectSink('127.0.0.1', pbxPort));
+      expect(sent.calls).toBe(50);
+      for (let i = 0; i < 100 && collector.status().journal.lastSequence < sent.records; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(collector.status().journal.lastSequence).toBe(sent.records);
+      expect(collector.status().journal.committedSequence).toBe(0);
+      for (let i = 0; i < 100 && !collector.status().journal.pump.failing; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(collector.status().journal.pump.failing?.error).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/ingest/);
+
+      const app = await startServer(serverPort, config);
+      try {
+        for (let i = 0; i < 300 && collector.status().journal.committedSequence < sent.records; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(collector.status().journal.committedSequence).toBe(sent.records);
+        expect(await countCalls()).toEqual({ calls: 50, receipts: ['site-a'] });
+
+        const wrong = await fetch(`http://127.0.0.1:${serverPort}/api/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+          body: JSON.stringify({ collector: 'site-a', records: [] }),
+        });
+        expect(wrong.status).toBe(401);
+        const unknown = await fetch(`http://127.0.0.1:${serverPort}/api/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ collector: 'site-a', records: [{ sequence: 1, switch: 'elsewhere', stream: 's', receivedAt: 0, text: 'x' }] }),
+        });
+        expect(unknown.status).toBe(400);
+        expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(
+          `unknown switch(es) "elsewhere": add them to the server's configuration`,
+        );
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('stores a batch handed twice once', async () => {
+    const serverPort = await freePort();
+    const config = siteConfig(await freePort());
+    const app = await startServer(serverPort, config);
+    try {
+      const before = await countCalls();
+      const line = '14.01.2609:05:12  1   20100:0500:03:1202079460123                        0 1';
+      const batch = { collector: 'site-b', records: [{ sequence: 7, switch: 'branch', stream: 'tcp-server-1 tcp://10.0.0.9:4000', receivedAt: Date.now(), text: line, ordinal: 0 }] };
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`http://127.0.0.1:${serverPort}/api/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(batch),
+        });
+        expect(await res.json()).toEqual({ acknowledged: 7, records: 1 });
+      }
+      const after = await countCalls();
+      expect(after.calls).toBe(before.calls + 1);
+    } finally {
+      await app.close();
+    }
+  });
+});

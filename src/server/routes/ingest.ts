@@ -1,0 +1,124 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CalltrailError } from '../../core/errors.js';
+import { logger } from '../../core/log.js';
+import type { CallBus } from '../../pipeline/bus.js';
+import { Ingestor, type IngestStream, type SwitchRuntime } from '../../pipeline/ingest.js';
+import type { Database } from '../../store/database.js';
+
+// POST /api/ingest: where site collectors (`calltrail collect --push URL --token T`) ship their
+// journal. The answer comes only after the records are committed; the collector then advances its
+// checkpoint. A batch sent twice (an answer lost on the way) stores nothing twice: calls are keyed,
+// and record-hash ordinals come from the collector with each record.
+
+const log = logger('ingest');
+
+/** Journal batches are at most a few MiB (the pump's maxBatchBytes). */
+const BODY_LIMIT = 32 * 1024 * 1024;
+
+export const ingestBatchSchema = z.object({
+  collector: z.string().min(1).max(200),
+  records: z
+    .array(
+      z
+        .object({
+          sequence: z.number().int().nonnegative(),
+          /** The switch's name as the server's config has it. */
+          switch: z.string().min(1),
+          /** The parse stream within the switch: a source, or a source and its connection. */
+          stream: z.string().min(1),
+          receivedAt: z.number().int(),
+          text: z.string(),
+          truncated: z.boolean().default(false),
+          ordinal: z.number().int().nonnegative().optional(),
+        })
+        .strict(),
+    )
+    .max(100_000),
+});
+export type IngestBatch = z.input<typeof ingestBatchSchema>;
+
+export interface IngestDeps {
+  database: Database;
+  bus?: CallBus;
+  switches: Map<string, SwitchRuntime>;
+  /** SHA-256 digests (hex) of the tokens collectors may push with. No tokens: the endpoint is closed. */
+  tokenDigests: string[];
+}
+
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function authorized(req: FastifyRequest, digests: Buffer[]): boolean {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Bearer ')) return false;
+  const presented = Buffer.from(tokenDigest(header.slice(7)), 'hex');
+  let ok = false;
+  for (const d of digests) if (timingSafeEqual(presented, d)) ok = true;
+  return ok;
+}
+
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): { close(): Promise<void> } {
+  const digests = deps.tokenDigests.map((d) => Buffer.from(d, 'hex'));
+  /** One ingestor per remote collector: receipts name the collector that saw each record. */
+  const ingestors = new Map<string, Ingestor>();
+  const streams = new Map<string, IngestStream>();
+
+  const ingestorFor = (collector: string): Ingestor => {
+    let ingestor = ingestors.get(collector);
+    if (!ingestor) {
+      ingestor = new Ingestor(deps.database, { collectorId: collector, maxBatch: 10_000, maxDelayMs: 60_000, ...(deps.bus ? { bus: deps.bus } : {}) });
+      ingestors.set(collector, ingestor);
+    }
+    return ingestor;
+  };
+
+  app.post('/api/ingest', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
+    if (digests.length === 0 || !authorized(req, digests)) {
+      return reply.status(401).send({ error: { code: 'UNAUTHORIZED', message: 'a valid "Authorization: Bearer TOKEN" is needed to push records' } });
+    }
+    const parsed = ingestBatchSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CalltrailError('VALIDATION', `ingest batch: ${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    const { collector, records } = parsed.data;
+    const unknown = [...new Set(records.map((r) => r.switch))].filter((name) => !deps.switches.has(name));
+    if (unknown.length > 0) {
+      // Refused whole: the collector keeps the batch and retries once the server's config names the switch.
+      throw new CalltrailError('VALIDATION', `unknown switch(es) ${unknown.map((n) => `"${n}"`).join(', ')}: add them to the server's configuration`);
+    }
+    const ingestor = ingestorFor(collector);
+    for (const r of records) {
+      const key = `${collector}\u0000${r.switch}\u0000${r.stream}`;
+      let stream = streams.get(key);
+      if (!stream) {
+        stream = ingestor.openStream(deps.switches.get(r.switch)!, r.stream);
+        streams.set(key, stream);
+      }
+      const wait = stream.ingest(r.text, {
+        sequence: r.sequence,
+        receivedAt: new Date(r.receivedAt),
+        ...(r.truncated ? { truncatedAt: Buffer.byteLength(r.text, 'utf8') } : {}),
+        ...(r.ordinal !== undefined ? { ordinal: r.ordinal } : {}),
+      });
+      if (wait) await wait;
+    }
+    try {
+      await ingestor.flush();
+    } catch (err) {
+      log.error({ err, collector }, 'storing a pushed batch failed; the collector will send it again');
+      return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'the database could not store the batch; send it again later' } });
+    }
+    const last = records.at(-1)?.sequence ?? null;
+    return { acknowledged: last, records: records.length };
+  });
+
+  return {
+    async close() {
+      for (const ingestor of ingestors.values()) await ingestor.close();
+    },
+  };
+}
