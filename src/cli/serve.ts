@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { logger } from '../core/log.js';
 import { startCollector } from '../collector/collector.js';
+import { createDemo } from '../collector/demo.js';
 import { CallBus } from '../pipeline/bus.js';
 import { syncSwitches } from '../pipeline/switches.js';
 import { tokenDigest } from '../server/routes/ingest.js';
@@ -15,6 +16,7 @@ const log = logger('serve');
 interface ServeFlags extends StoreFlags {
   port?: number;
   host?: string;
+  demo: boolean;
 }
 
 /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
@@ -39,15 +41,25 @@ export function registerServe(program: Command): void {
     .option('--database <url>', 'PostgreSQL URL instead of the embedded database')
     .option('--port <n>', 'HTTP port (default 8080)', parsePortOption)
     .option('--host <addr>', 'address to listen on')
+    .option('--no-demo', 'with no configuration, start empty instead of with simulated demo PBXs')
     .action(async (flags: ServeFlags) => {
       const loaded = loadConfigFrom(flags);
-      const { config } = loaded;
+      // No configuration at all: a newcomer's first start. Simulated PBXs show calls arriving at once.
+      const demo = flags.demo && loaded.file === null && loaded.config.switches.length === 0 ? await createDemo() : null;
+      const config = demo ? { ...loaded.config, switches: demo.switches } : loaded.config;
       const database = await openDatabase({ data: config.data, url: config.database, purpose: 'calltrail serve' });
       try {
         await migrate(database);
         const switches = await syncSwitches(database, config, { configFile: loaded.file });
         const bus = new CallBus();
         const collector = await startCollector(database, config, switches, { bus });
+        if (demo) {
+          demo.start();
+          process.stderr.write(
+            `calltrail: DEMO MODE: no calltrail.yaml, so simulated PBXs (${demo.switches.map((s) => s.name).join(', ')}) send calls on loopback. ` +
+              'Write a calltrail.yaml (see calltrail.example.yaml) or start with --no-demo to turn it off.\n',
+          );
+        }
         const tokenDigests = [...config.server.ingestTokens, ...(process.env.CALLTRAIL_INGEST_TOKEN ? [tokenDigest(process.env.CALLTRAIL_INGEST_TOKEN)] : [])];
         const app = await buildApp({ database, bus, version: VERSION, ingest: { switches, tokenDigests } });
         const host = flags.host ?? config.server.host;
@@ -60,6 +72,7 @@ export function registerServe(program: Command): void {
         );
         const signal = await untilStopped();
         log.info({ signal }, 'stopping');
+        await demo?.stop();
         await app.close();
         await collector.stop();
       } finally {

@@ -99,7 +99,7 @@ export async function runJournaledSources(
   const refs: SourceRef[] = config.switches.flatMap((swConfig) =>
     swConfig.sources.map((source, index) => ({ sw: switches.get(swConfig.name)!, source, name: sourceName(source, index) })),
   );
-  const sources = await startSources(refs, delivery);
+  const sources = await startSources(refs, delivery, join(config.data ?? 'data', 'sources', id));
   return {
     id,
     journal,

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { SourceConfig } from '../config/schema.js';
 import { logger } from '../core/log.js';
 import type { SwitchRuntime } from '../pipeline/ingest.js';
 import { readFileRecords } from '../transports/file.js';
+import { startFileTail } from '../transports/file-tail.js';
 import { startGatewayListener } from '../transports/gateway.js';
 import { startSerial } from '../transports/serial.js';
 import { startTcpClient } from '../transports/tcp-client.js';
@@ -30,6 +32,8 @@ export interface SourceRef {
 export interface RecordDelivery {
   record(ref: SourceRef, stream: string, record: ReceivedRecord): Promise<void> | undefined;
   ended(ref: SourceRef, stream: string): void;
+  /** Resolves once every record taken so far is durable (journaled): file offsets are saved only then. */
+  settled?(): Promise<void>;
 }
 
 export interface RunningSource {
@@ -51,14 +55,35 @@ function fromTransport(refs: SourceRef[], transport: Transport): RunningSource {
   return { refs, status: () => transport.status(), done: new Promise<void>(() => undefined), stop: () => transport.stop() };
 }
 
-/** Starts one source that is not a shared listener. */
-async function startSingle(ref: SourceRef, delivery: RecordDelivery): Promise<RunningSource> {
+/** A file name for a switch's or source's name (switch names are already safe; source names may not be). */
+const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/** Starts one source that is not a shared listener. `stateDir` keeps where followed files were read to. */
+async function startSingle(ref: SourceRef, delivery: RecordDelivery, stateDir: string): Promise<RunningSource> {
   const { sw, source, name } = ref;
   const framing = sw.format.framing;
   const maxRecordBytes = source.maxRecordBytes;
   const sink = (r: ReceivedRecord): Promise<void> | undefined => delivery.record(ref, name, r);
+  const stateFile = (configured: string | undefined): string => configured ?? join(stateDir, `${safeName(sw.row.name)}.${safeName(name)}.json`);
+  const durable = delivery.settled ? { durable: () => delivery.settled!() } : {};
   switch (source.type) {
     case 'file': {
+      if (source.follow) {
+        const transport = startFileTail(
+          {
+            mode: 'file',
+            path: source.path,
+            framing,
+            ...(maxRecordBytes ? { maxRecordBytes } : {}),
+            stateFile: stateFile(source.stateFile),
+            pollMs: seconds(source.pollSeconds),
+            fromStart: source.fromStart,
+            ...durable,
+          },
+          sink,
+        );
+        return fromTransport([ref], transport);
+      }
       const abort = new AbortController();
       const status = newStatus();
       status.connected = true;
@@ -89,6 +114,26 @@ async function startSingle(ref: SourceRef, delivery: RecordDelivery): Promise<Ru
           await done;
         },
       };
+    }
+    case 'directory': {
+      // One stream per flat file: a CUCM file starts with its own header lines.
+      const transport = startFileTail(
+        {
+          mode: 'directory',
+          path: source.path,
+          ...(source.pattern ? { pattern: source.pattern } : {}),
+          doneAction: source.doneAction,
+          framing,
+          ...(maxRecordBytes ? { maxRecordBytes } : {}),
+          stateFile: stateFile(source.stateFile),
+          pollMs: seconds(source.pollSeconds),
+          fromStart: source.fromStart,
+          ...durable,
+          onFileDone: (peer) => delivery.ended(ref, `${name} ${peer}`),
+        },
+        (r) => delivery.record(ref, `${name} ${r.peer}`, r),
+      );
+      return fromTransport([ref], transport);
     }
     case 'tcp-client': {
       const transport = startTcpClient(
@@ -203,7 +248,7 @@ async function startListener(refs: ListenerRef[], delivery: RecordDelivery): Pro
 }
 
 /** Starts every enabled source; a source that cannot start is logged and the others run. */
-export async function startSources(refs: SourceRef[], delivery: RecordDelivery): Promise<RunningSource[]> {
+export async function startSources(refs: SourceRef[], delivery: RecordDelivery, stateDir = join('data', 'sources')): Promise<RunningSource[]> {
   const running: RunningSource[] = [];
   const listeners = new Map<string, ListenerRef[]>();
   for (const ref of refs) {
@@ -214,7 +259,7 @@ export async function startSources(refs: SourceRef[], delivery: RecordDelivery):
       continue;
     }
     try {
-      running.push(await startSingle(ref, delivery));
+      running.push(await startSingle(ref, delivery, stateDir));
     } catch (err) {
       log.error({ err, switch: ref.sw.row.name, source: ref.name }, 'source could not start');
     }

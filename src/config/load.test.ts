@@ -17,7 +17,7 @@ describe('configuration', () => {
     const file = write('outline.yaml', 'data: ./data\nserver: { port: 8080 }\nswitches:\n  - name: hq-pbx\n    format: cdrstats-csv\n    timezone: Europe/London\n    dialPlan: { country: GB, outsideLine: "9" }\n    sources:\n      - { type: serial, path: /dev/ttyS0, baudRate: 9600 }\n');
     const { config } = loadConfig({ file, env: {} });
     expect(config.data).toBe('./data');
-    expect(config.server).toEqual({ port: 8080, host: '0.0.0.0' });
+    expect(config.server).toEqual({ port: 8080, host: '0.0.0.0', ingestTokens: [] });
     expect(config.switches[0]).toMatchObject({ name: 'hq-pbx', tenant: 'default', dialPlan: { country: 'GB', outsideLine: '9' } });
     expect(config.switches[0]!.sources[0]).toEqual({
       type: 'serial',

@@ -62,7 +62,36 @@ const listener = {
 };
 
 export const sourceSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('file'), path: z.string().min(1), follow: z.boolean().default(false), ...common }).strict(),
+  z
+    .object({
+      type: z.literal('file'),
+      path: z.string().min(1),
+      /** Keep reading what is appended, across rotation (rename or copytruncate) and restarts. */
+      follow: z.boolean().default(false),
+      /** follow: where offset + inode are kept; default <data>/sources/<collector>/<switch>.<source>.json. */
+      stateFile: z.string().min(1).optional(),
+      pollSeconds: z.number().min(0.01).max(60).default(0.5),
+      /** First run (no state yet): read what is already in the file. false: only what is appended. */
+      fromStart: z.boolean().default(true),
+      ...common,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('directory'),
+      /** A drop directory (CUCM CDR repository): each complete flat file is read once. */
+      path: z.string().min(1),
+      /** Names to read, "*" and "?" as in a shell ("cdr_*", "*.csv"); absent: every file not starting with ".". */
+      pattern: z.string().min(1).optional(),
+      /** Once a file's records are all journaled: keep it, delete it, or move it (a relative path is inside `path`). */
+      doneAction: z.union([z.enum(['keep', 'delete']), z.object({ moveTo: z.string().min(1) }).strict()]).default('keep'),
+      stateFile: z.string().min(1).optional(),
+      pollSeconds: z.number().min(0.01).max(60).default(0.5),
+      /** First run: read the files already there. false: only files that arrive later. */
+      fromStart: z.boolean().default(true),
+      ...common,
+    })
+    .strict(),
   z
     .object({
       type: z.literal('tcp-server'),

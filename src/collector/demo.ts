@@ -1,0 +1,133 @@
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SwitchConfig } from '../config/schema.js';
+import { switchSchema } from '../config/schema.js';
+import { logger } from '../core/log.js';
+import { getFormat } from '../formats/registry.js';
+import { simulate, START_COMMANDS, type RecordSink } from '../simulate/simulator.js';
+
+// `calltrail serve` with no configuration at all: a clearly marked demo. Simulated PBXs of three
+// formats send a call every few seconds, as real ones do: two push to a TCP server source of ours,
+// one (a Mitel 5000) waits for our TCP client and its start command. Everything on loopback.
+
+const log = logger('demo');
+
+interface DemoPbx {
+  switchName: string;
+  format: string;
+  timeZone: string;
+  /** push: the PBX connects to our tcp-server source; listen: our tcp-client connects to it. */
+  mode: 'push' | 'listen';
+  port: number;
+}
+
+export interface Demo {
+  switches: SwitchConfig[];
+  /** Starts the PBXs (after the collector runs, so the pushing ones find their listener). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A sink over a socket that stays open between calls. */
+function socketSink(socket: net.Socket): RecordSink {
+  return {
+    write: (chunk) =>
+      new Promise((resolve, reject) => {
+        if (socket.destroyed) return reject(new Error('connection closed'));
+        socket.write(chunk, (err) => (err ? reject(err) : resolve(true)));
+      }),
+    close: async () => undefined,
+  };
+}
+
+export async function createDemo(): Promise<Demo> {
+  const pbxs: DemoPbx[] = [
+    { switchName: 'demo-panasonic', format: 'panasonic', timeZone: 'Europe/London', mode: 'push', port: await freePort() },
+    { switchName: 'demo-mitel', format: 'mitel-cs5000', timeZone: 'America/Chicago', mode: 'listen', port: await freePort() },
+    { switchName: 'demo-avaya', format: 'avaya-ipo', timeZone: 'Europe/Berlin', mode: 'push', port: await freePort() },
+  ];
+  const countries: Record<string, string> = { 'Europe/London': 'GB', 'America/Chicago': 'US', 'Europe/Berlin': 'DE' };
+  const switches = pbxs.map((p) =>
+    switchSchema.parse({
+      name: p.switchName,
+      format: p.format,
+      timezone: p.timeZone,
+      dialPlan: { country: countries[p.timeZone] },
+      sources: [
+        p.mode === 'push'
+          ? { type: 'tcp-server', name: 'demo-pbx', listen: `127.0.0.1:${p.port}` }
+          : { type: 'tcp-client', name: 'demo-pbx', host: '127.0.0.1', port: p.port, startBytes: '02 00 00 00 84 00', reconnect: { initialSeconds: 1, maxSeconds: 5 } },
+      ],
+    }),
+  );
+
+  const abort = new AbortController();
+  const running: Promise<void>[] = [];
+  const servers: net.Server[] = [];
+
+  /** Sends a call now and then until the socket closes or the demo stops. */
+  async function talk(pbx: DemoPbx, socket: net.Socket, seed: number): Promise<void> {
+    const format = getFormat(pbx.format);
+    const sink = socketSink(socket);
+    for (let round = 0; !abort.signal.aborted && !socket.destroyed; round++) {
+      await simulate({ format, count: 1, seed: seed + round, timeZone: pbx.timeZone, now: Date.now() }, sink);
+      await sleep(2000 + Math.random() * 5000, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+    socket.destroy();
+  }
+
+  async function pushLoop(pbx: DemoPbx, seed: number): Promise<void> {
+    while (!abort.signal.aborted) {
+      const socket = net.connect({ host: '127.0.0.1', port: pbx.port });
+      socket.on('error', () => socket.destroy());
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()).once('close', () => resolve()));
+      await talk(pbx, socket, seed).catch(() => undefined);
+      socket.destroy();
+      await sleep(1000, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  }
+
+  function listenPbx(pbx: DemoPbx, seed: number): void {
+    const start = Buffer.from(START_COMMANDS[pbx.format] ?? new Uint8Array());
+    const server = net.createServer((socket) => {
+      socket.on('error', () => socket.destroy());
+      let received = Buffer.alloc(0);
+      const onData = (data: Buffer): void => {
+        received = Buffer.concat([received, data]).subarray(-64);
+        if (start.length > 0 && received.indexOf(start) < 0) return;
+        socket.off('data', onData);
+        socket.resume();
+        running.push(talk(pbx, socket, seed).catch(() => undefined));
+      };
+      socket.on('data', onData);
+      if (start.length === 0) onData(Buffer.alloc(0));
+    });
+    server.listen(pbx.port, '127.0.0.1');
+    server.on('error', (err) => log.warn({ err, switch: pbx.switchName }, 'demo PBX could not listen'));
+    servers.push(server);
+  }
+
+  return {
+    switches,
+    start() {
+      pbxs.forEach((pbx, i) => {
+        const seed = Date.now() % 100_000 + i * 1_000_000;
+        if (pbx.mode === 'push') running.push(pushLoop(pbx, seed));
+        else listenPbx(pbx, seed);
+      });
+    },
+    async stop() {
+      abort.abort();
+      for (const server of servers) server.close();
+      await Promise.all(running);
+    },
+  };
+}
