@@ -11,6 +11,7 @@ import { startTcpServer } from '../transports/tcp-server.js';
 import type { ReceivedRecord, Route, Transport, TransportStatus } from '../transports/transport.js';
 import { newStatus } from '../transports/transport.js';
 import { startUdp } from '../transports/udp.js';
+import { startSqlPull } from '../sources/sql-pull/pull.js';
 
 // Starts the configured sources of every switch and hands their records on. Listeners that share a
 // `listen` address (several PBXs on one port, told apart by address) run as one server.
@@ -62,7 +63,7 @@ const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_')
 async function startSingle(ref: SourceRef, delivery: RecordDelivery, stateDir: string): Promise<RunningSource> {
   const { sw, source, name } = ref;
   const framing = sw.format.framing;
-  const maxRecordBytes = source.maxRecordBytes;
+  const maxRecordBytes = 'maxRecordBytes' in source ? source.maxRecordBytes : undefined;
   const sink = (r: ReceivedRecord): Promise<void> | undefined => delivery.record(ref, name, r);
   const stateFile = (configured: string | undefined): string => configured ?? join(stateDir, `${safeName(sw.row.name)}.${safeName(name)}.json`);
   const durable = delivery.settled ? { durable: () => delivery.settled!() } : {};
@@ -134,6 +135,30 @@ async function startSingle(ref: SourceRef, delivery: RecordDelivery, stateDir: s
         (r) => delivery.record(ref, `${name} ${r.peer}`, r),
       );
       return fromTransport([ref], transport);
+    }
+    case 'sql': {
+      // Rows arrive as JSON records for the sql-row format; the high-water mark moves only once
+      // they are journaled (delivery.settled).
+      const abort = new AbortController();
+      const peer = `sql:${source.engine}:${source.table ?? source.preset}`;
+      let line = 0;
+      const pull = startSqlPull(source, (r) => delivery.record(ref, name, { text: r.text, truncated: false, peer, line: ++line }), {
+        stateDir,
+        signal: abort.signal,
+        ...(delivery.settled ? { flush: () => delivery.settled!() } : {}),
+      });
+      return {
+        refs: [ref],
+        status: () => {
+          const s = pull.status();
+          return { ...newStatus(), connected: s.connected, records: s.rows, reconnects: s.outages, lastRecordAt: s.lastRowAt, lastError: s.lastError };
+        },
+        done: new Promise<void>(() => undefined),
+        async stop() {
+          abort.abort();
+          await pull.stop();
+        },
+      };
     }
     case 'tcp-client': {
       const transport = startTcpClient(

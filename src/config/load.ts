@@ -113,6 +113,9 @@ function listenerChecks(config: Config): ConfigProblem[] {
       if (source.type === 'gateway-listener' && sw.format !== 'gateway-events') {
         problems.push({ path: `${path}.type`, message: 'a gateway-listener source needs a switch of format gateway-events' });
       }
+      if (source.type === 'sql' && sw.format !== 'sql-row') {
+        problems.push({ path: `${path}.type`, message: 'an sql source needs a switch of format sql-row (its rows are read through the mapping, not a text format)' });
+      }
       if ((source.type === 'tcp-server' || source.type === 'udp') && !source.from) {
         const key = `${source.type} ${source.listen}`;
         const other = catchAll.get(key);

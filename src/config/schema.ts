@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hasFormat } from '../formats/registry.js';
 import { isValidTimeZone } from '../core/time.js';
 import { isAddressOrCidr } from '../transports/transport.js';
+import { sqlPullSourceSchema } from '../sources/sql-pull/config.js';
 
 // The one typed schema of calltrail.yaml. Unknown keys are errors, so a typo is listed, not ignored.
 
@@ -62,6 +63,7 @@ const listener = {
 };
 
 export const sourceSchema = z.discriminatedUnion('type', [
+  sqlPullSourceSchema,
   z
     .object({
       type: z.literal('file'),
