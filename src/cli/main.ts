@@ -8,6 +8,7 @@ import { registerFormat } from './format.js';
 import { registerImport } from './import.js';
 import { registerMigrate } from './migrate.js';
 import { registerParse } from './parse.js';
+import { registerRate } from './rate.js';
 import { registerReprocess } from './reprocess.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
@@ -30,6 +31,7 @@ registerSimulate(program);
 registerConfig(program);
 registerFormat(program);
 registerClassify(program);
+registerRate(program);
 program.commands.forEach((c) => c.exitOverride());
 
 try {
