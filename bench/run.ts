@@ -13,6 +13,11 @@ import { generateCalls } from '../src/simulate/generate.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { createScratchDatabase } from '../src/store/scratch-database.js';
+import { benchCollector } from './collector.js';
+import { benchJournal } from './journal.js';
+import { benchNumbers } from './numbers.js';
+import { benchRating } from './rating.js';
+import { benchSqlPull } from './sql-pull.js';
 
 // npm run bench: writes bench/results.json. Every figure is compared with a baseline measured in
 // the same run on the same engine (raw COPY of the same rows into a bare table). Sizes can be
@@ -21,6 +26,9 @@ import { createScratchDatabase } from '../src/store/scratch-database.js';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const PARSE_RECORDS = Number(process.env.BENCH_PARSE_RECORDS ?? 200_000);
 const POSTGRES_URL = process.env.CALLTRAIL_BENCH_DATABASE_URL ?? process.env.CALLTRAIL_TEST_DATABASE_URL;
+const MYSQL_URL = process.env.CALLTRAIL_TEST_MYSQL_URL;
+const COLLECT_RECORDS = Number(process.env.BENCH_COLLECT_RECORDS ?? 200_000);
+const SQL_PULL_ROWS = Number(process.env.BENCH_SQL_PULL_ROWS ?? 1_000_000);
 const WORK = join(process.cwd(), 'bench', 'work');
 const CTX: ParseContext = { timeZone: 'Europe/London', referenceDate: '2026-01-20' };
 
@@ -168,14 +176,52 @@ function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
+function record(r: Result): void {
+  results.push(r);
+  const ratio = r.ratioToBaseline !== undefined ? `; ratio ${r.ratioToBaseline} to ${r.baseline!.name}` : '';
+  const memory = r.peakRssMb !== undefined ? `; peak RSS ${r.peakRssMb} MB` : '';
+  log(`${r.name}${r.engine ? ` (${r.engine})` : ''}: ${r.rowsPerSecond}/s${ratio}${memory}${r.note ? ` — ${r.note}` : ''}`);
+}
+
+/** The import figure on an engine, measured earlier in this run: the baseline of the end-to-end figures. */
+function importResult(engine: string): Result | undefined {
+  return results.find((r) => r.name === 'import cdrstats-csv' && r.engine === engine);
+}
+
 async function main(): Promise<void> {
   log(`calltrail bench: ${ROWS} import rows, ${PARSE_RECORDS} parse records per format`);
   for (const format of allFormats()) benchParse(format);
+  for (const r of benchNumbers()) record(r);
+  for (const r of benchRating()) record(r);
+  for (const r of await benchJournal()) record(r);
   const file = await cdrstatsFile(ROWS);
   log(`input: ${file} (${Math.round(statSync(file).size / 1e6)} MB)`);
   await benchImport('pglite', file);
   if (POSTGRES_URL) await benchImport('postgres', file);
   else log('import postgres: skipped (set CALLTRAIL_BENCH_DATABASE_URL or CALLTRAIL_TEST_DATABASE_URL)');
+
+  for (const engine of ['pglite', 'postgres'] as const) {
+    if (engine === 'postgres' && !POSTGRES_URL) continue;
+    const scratch = engine === 'postgres' ? await freshPostgres() : null;
+    try {
+      const r: Result = await benchCollector(engine, scratch?.url ?? null, COLLECT_RECORDS);
+      const base = importResult(engine);
+      if (base) {
+        r.baseline = { name: `import cdrstats-csv (${engine})`, seconds: base.seconds, rowsPerSecond: base.rowsPerSecond };
+        r.ratioToBaseline = round(r.rowsPerSecond / base.rowsPerSecond);
+      }
+      record(r);
+    } finally {
+      await scratch?.drop();
+    }
+  }
+  if (POSTGRES_URL) {
+    const copy = importResult('postgres')?.baseline;
+    for (const r of await benchSqlPull(POSTGRES_URL, 'postgres', SQL_PULL_ROWS)) {
+      record({ ...r, ...(copy ? { baseline: copy, ratioToBaseline: round(r.rowsPerSecond / copy.rowsPerSecond) } : {}) } as Result);
+    }
+    if (MYSQL_URL) for (const r of await benchSqlPull(MYSQL_URL, 'mysql', SQL_PULL_ROWS)) record({ ...r, ...(copy ? { baseline: copy, ratioToBaseline: round(r.rowsPerSecond / copy.rowsPerSecond) } : {}) } as Result);
+  }
   clearInterval(rssTimer);
   const out = {
     date: new Date().toISOString(),
