@@ -73,6 +73,35 @@ for (const engine of ENGINES) {
   });
 }
 
+describe('calltrail serve with no configuration', () => {
+  it('runs the marked demo: simulated PBXs of three formats send calls at once; --no-demo starts empty', async () => {
+    const cwd = mkdtempSync(join(tmp, 'newcomer-'));
+    const server = startCli(['serve', '--port', '0', '--host', '127.0.0.1'], { cwd });
+    try {
+      await server.waitFor(/DEMO MODE: no calltrail\.yaml, so simulated PBXs \(demo-panasonic, demo-mitel, demo-avaya\)/);
+      const [, base] = await server.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+) /);
+      let seen = new Set<string>();
+      for (let i = 0; i < 300 && seen.size < 3; i++) {
+        const calls = (await getJson(`${base}/api/calls`)).calls as { switch: string }[];
+        seen = new Set(calls.map((c) => c.switch));
+        if (seen.size < 3) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect([...seen].sort()).toEqual(['demo-avaya', 'demo-mitel', 'demo-panasonic']);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(existsSync(join(cwd, 'data', 'journal'))).toBe(true);
+    const quiet = startCli(['serve', '--port', '0', '--host', '127.0.0.1', '--no-demo'], { cwd });
+    try {
+      const [, base] = await quiet.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+) \(.*, 3 switch\(es\)\)|serving (http:\/\/127\.0\.0\.1:\d+) /);
+      expect(quiet.output.stderr).not.toContain('DEMO MODE');
+      expect(((await getJson(`${base}/api/switches`)).switches as unknown[]).length).toBe(3); // the demo's switches stay, with their calls
+    } finally {
+      expect(await quiet.stop()).toBe(0);
+    }
+  }, 90_000);
+});
+
 describe('calltrail serve without a database', () => {
   it('exits with a clear message when PostgreSQL is unreachable', async () => {
     const r = await runCli(['serve', '--port', '0', '--database', 'postgres://calltrail:pw@127.0.0.1:9/calltrail']);

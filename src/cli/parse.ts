@@ -6,6 +6,7 @@ import { isValidTimeZone } from '../core/time.js';
 import { loadFormatFile } from '../formats/declarative/load.js';
 import { detectFormat } from '../formats/detect.js';
 import type { Format, ParseContext, ParseResult } from '../formats/format.js';
+import { LegMerger, type LogicalCall } from '../formats/legs.js';
 import { getFormat } from '../formats/registry.js';
 import { sampleRecords } from '../formats/sample.js';
 import { createFramer, type FramedRecord } from '../framing/framer.js';
@@ -30,6 +31,13 @@ function write(text: string): Promise<void> | undefined {
 function callsText(calls: Call[]): string {
   let out = '';
   for (const call of calls) out += JSON.stringify(normalizeCall(call, {})) + '\n';
+  return out;
+}
+
+/** A logical call: the merged call, with its legs listed under `legs`. */
+function logicalText(logical: LogicalCall[]): string {
+  let out = '';
+  for (const l of logical) out += JSON.stringify({ ...normalizeCall(l.call, {}), legs: l.legs.map((leg) => normalizeCall(leg, {})) }) + '\n';
   return out;
 }
 
@@ -85,6 +93,9 @@ export async function runParse(file: string | undefined, flags: ParseFlags): Pro
   const parser = format.createParser(ctx);
   const assembler = format.createAssembler?.(ctx) ?? null;
   const framer = createFramer(format.framing);
+  // --merge-legs: one object per logical call, for formats that write one record per leg.
+  const merger = flags.mergeLegs && format.legKeys ? new LegMerger(format.legKeys) : null;
+  const emit = (calls: Call[]): string => (merger ? logicalText(calls.flatMap((c) => merger.push(c))) : callsText(calls));
 
   /** The parse of one record as NDJSON text; errors go to stderr as they happen. */
   const handle = (record: FramedRecord): string => {
@@ -98,8 +109,8 @@ export async function runParse(file: string | undefined, flags: ParseFlags): Pro
         result = { kind: 'error', error: `parser failed: ${(err as Error).message}` };
       }
     }
-    if (result.kind === 'call') return callsText([result.call]);
-    if (result.kind === 'event' && assembler) return callsText(assembler.push(result.event));
+    if (result.kind === 'call') return emit([result.call]);
+    if (result.kind === 'event' && assembler) return emit(assembler.push(result.event));
     if (result.kind === 'error') {
       process.stderr.write(JSON.stringify({ line: record.line, error: result.error, raw: record.text.slice(0, 200) }) + '\n');
     }
@@ -107,7 +118,8 @@ export async function runParse(file: string | undefined, flags: ParseFlags): Pro
   };
   for await (const chunk of chunks) await write(framer.push(chunk).map(handle).join(''));
   await write(framer.end().map(handle).join(''));
-  if (assembler) await write(callsText(assembler.flush()));
+  if (assembler) await write(emit(assembler.flush()));
+  if (merger) await write(logicalText(merger.flush()));
 }
 
 export function registerParse(program: Command): void {
@@ -119,6 +131,6 @@ export function registerParse(program: Command): void {
     .option('--format-file <file>', 'a declarative format definition (YAML) to read the records with, instead of --format')
     .option('--tz <iana>', "the switch's time zone", 'UTC')
     .option('--ref-date <YYYY-MM-DD>', 'the day the records were received (for formats whose dates have no year)')
-    .option('--merge-legs', 'one object per logical call for multi-leg CDR formats')
+    .option('--merge-legs', 'one object per logical call (its legs listed under "legs") for multi-leg CDR formats')
     .action(async (file: string | undefined, flags: ParseFlags) => runParse(file, flags));
 }

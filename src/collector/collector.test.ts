@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
 import { getFormat } from '../formats/registry.js';
@@ -133,12 +133,46 @@ describe('collector sources', () => {
   });
 
   it('reads a file source to its end and says when it is done', async () => {
-    const { resolve } = await import('node:path');
     await start(store.database, {
       switches: [{ name: 'madrid', format: 'cdrstats-csv', timezone: 'Europe/Madrid', sources: [{ type: 'file', path: resolve('src/formats/cdrstats-csv/fixtures/seed-004.csv') }] }],
     });
     await collector!.done;
     await waitForCalls(store.database, { madrid: 5 });
     expect(collector!.status().sources[0]).toMatchObject({ type: 'file', records: 6, connected: false });
+  });
+});
+
+describe('file and directory sources', () => {
+  it('follows a Master.csv across rotation and reads a CUCM drop directory once, moving files when done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calltrail-files-'));
+    journalDirs.push(dir);
+    const master = join(dir, 'Master.csv');
+    const rows = readFileSync(resolve('src/formats/asterisk-csv/fixtures/Master-13.csv'), 'utf8').split('\n').filter(Boolean);
+    writeFileSync(master, rows.slice(0, 3).map((r) => r + '\n').join(''));
+    const drop = join(dir, 'cucm');
+    mkdirSync(drop);
+    const c = await start(store.database, {
+      data: join(dir, 'data'),
+      switches: [
+        { name: 'ast', format: 'asterisk-csv', timezone: 'UTC', sources: [{ type: 'file', path: master, follow: true, pollSeconds: 0.02 }] },
+        { name: 'cm', format: 'cisco-cucm', timezone: 'UTC', sources: [{ type: 'directory', path: drop, pattern: 'cdr_*', doneAction: { moveTo: 'done' }, pollSeconds: 0.02 }] },
+      ],
+    });
+    await waitForCalls(store.database, { ast: 3 });
+    // logrotate: the file is renamed and a new one started.
+    renameSync(master, master + '.1');
+    writeFileSync(master, rows.slice(3).map((r) => r + '\n').join(''));
+    const cucmDir = resolve('src/formats/cisco-cucm/fixtures');
+    const cucmFiles = readdirSync(cucmDir).filter((n) => n.startsWith('cdr_'));
+    let cucmCalls = 0;
+    for (const f of cucmFiles) {
+      const parser = getFormat('cisco-cucm').createParser({ timeZone: 'UTC', referenceDate: '2026-01-20' });
+      for (const line of readFileSync(join(cucmDir, f), 'utf8').split(/\r?\n/)) if (line && parser(line).kind === 'call') cucmCalls++;
+      copyFileSync(join(cucmDir, f), join(drop, f));
+    }
+    await waitForCalls(store.database, { ast: rows.length, cm: cucmCalls });
+    for (let i = 0; i < 100 && readdirSync(drop).some((n) => n.startsWith('cdr_')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(join(drop, 'done')).sort()).toEqual(cucmFiles.sort());
+    expect(c.status().sources.find((s) => s.switch === 'ast')).toMatchObject({ type: 'file', reconnects: 1 });
   });
 });

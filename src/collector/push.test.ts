@@ -83,6 +83,9 @@ describe('site collector pushing to the server', () => {
         for (let i = 0; i < 300 && collector.status().journal.committedSequence < sent.records; i++) await new Promise((r) => setTimeout(r, 50));
         expect(collector.status().journal.committedSequence).toBe(sent.records);
         expect(await countCalls()).toEqual({ calls: 50, receipts: ['site-a'] });
+        const health = (await (await fetch(`http://127.0.0.1:${serverPort}/api/collectors`)).json()) as { collectors: { id: string; status: { sources: { type: string; records: number }[] } }[] };
+        const site = health.collectors.find((c) => c.id === 'site-a')!;
+        expect(site.status.sources).toEqual([expect.objectContaining({ type: 'tcp-server', records: sent.records })]);
 
         const wrong = await fetch(`http://127.0.0.1:${serverPort}/api/ingest`, {
           method: 'POST',

@@ -23,7 +23,7 @@ export interface PushTarget {
   token: string;
 }
 
-export function pushConsumer(collector: string, target: PushTarget): JournalConsumer {
+export function pushConsumer(collector: string, target: PushTarget, status?: () => Record<string, unknown>): JournalConsumer {
   const endpoint = new URL('/api/ingest', target.url).toString();
   return async (batch: JournalRecord[]) => {
     const records: IngestBatch['records'] = [];
@@ -46,7 +46,7 @@ export function pushConsumer(collector: string, target: PushTarget): JournalCons
       });
     }
     if (records.length === 0) return;
-    const body: IngestBatch = { collector, records };
+    const body: IngestBatch = { collector, records, ...(status ? { status: status() } : {}) };
     let response: Response;
     try {
       response = await fetch(endpoint, {
@@ -80,11 +80,13 @@ export interface PushCollector {
 
 export async function startPushCollector(config: Config, switches: Map<string, SwitchRuntime>, target: PushTarget): Promise<PushCollector> {
   const id = collectorId(config);
-  const running = await runJournaledSources(config, switches, pushConsumer(id, target));
+  let running: Awaited<ReturnType<typeof runJournaledSources>> | null = null;
+  const status = (): Record<string, unknown> => (running ? { journal: journalStatus(running), sources: running.sourceStatus() } : {});
+  running = await runJournaledSources(config, switches, pushConsumer(id, target, status));
   return {
     id,
-    status: () => ({ journal: journalStatus(running), sources: running.sourceStatus() }),
+    status: () => ({ journal: journalStatus(running!), sources: running!.sourceStatus() }),
     done: running.done,
-    stop: () => running.stop(),
+    stop: () => running!.stop(),
   };
 }

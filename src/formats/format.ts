@@ -61,4 +61,10 @@ export interface Format {
   createAssembler?(ctx: ParseContext): Assembler;
   /** The records a switch of this format would emit for the call (the simulator uses it). */
   render(call: SimulatedCall, ctx: ParseContext): string[];
+  /**
+   * Multi-leg formats (one record per leg): the ids a leg is known by or points at (FreeSWITCH
+   * uuid and bleg_uuid, Asterisk linkedid, CUCM globalCallID). Legs sharing an id are one logical
+   * call (see legs.ts). Empty when the record stands alone.
+   */
+  legKeys?(call: Call): readonly string[];
 }

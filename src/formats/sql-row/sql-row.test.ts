@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeConformance, parseAll } from '../conformance.js';
 import { sqlRow } from './format.js';
 
-describeConformance(sqlRow, { registered: false });
+describeConformance(sqlRow);
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const london = { timeZone: 'Europe/London', referenceDate: '2026-01-20' };

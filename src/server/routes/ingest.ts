@@ -19,6 +19,8 @@ const BODY_LIMIT = 32 * 1024 * 1024;
 
 export const ingestBatchSchema = z.object({
   collector: z.string().min(1).max(200),
+  /** The site collector's health (sources, journal backlog), shown by GET /api/collectors. */
+  status: z.record(z.string(), z.unknown()).optional(),
   records: z
     .array(
       z
@@ -111,6 +113,16 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): { 
     } catch (err) {
       log.error({ err, collector }, 'storing a pushed batch failed; the collector will send it again');
       return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'the database could not store the batch; send it again later' } });
+    }
+    if (parsed.data.status) {
+      const now = new Date();
+      const status = JSON.stringify(parsed.data.status);
+      await deps.database.db
+        .insertInto('collectors')
+        .values({ id: collector, hostname: req.ip, started_at: now, last_seen_at: now, status })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ last_seen_at: now, status }))
+        .execute()
+        .catch((err: unknown) => log.warn({ err, collector }, 'recording the collector status failed'));
     }
     const last = records.at(-1)?.sequence ?? null;
     return { acknowledged: last, records: records.length };
