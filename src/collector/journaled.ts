@@ -12,6 +12,8 @@ const log = logger('collector');
 
 /** Appends in flight per stream before the source is made to wait: group commit for one reader. */
 const IN_FLIGHT = 256;
+/** …and across all streams, so that 500 PBXs sending at once cannot fill the memory. */
+const TOTAL_IN_FLIGHT = 4096;
 
 export function journalSource(switchName: string, stream: string): string {
   return `${switchName}/${stream}`;
@@ -30,6 +32,8 @@ interface StreamState {
 
 export class JournalDelivery implements RecordDelivery {
   private readonly streams = new Map<string, StreamState>();
+  private total = 0;
+  private readonly roomWaiters: (() => void)[] = [];
 
   /**
    * `onEnded` is told, once every record of a stream that ended (a connection closed, a file read)
@@ -60,11 +64,18 @@ export class JournalDelivery implements RecordDelivery {
     });
     state.last = appended;
     state.inFlight.push(appended);
+    this.total++;
     const settled = (): void => {
       const i = state.inFlight.indexOf(appended);
       if (i >= 0) state.inFlight.splice(i, 1);
+      this.total--;
+      if (this.total <= TOTAL_IN_FLIGHT / 2) for (const wake of this.roomWaiters.splice(0)) wake();
     };
     appended.then(settled, settled);
+    if (this.total >= TOTAL_IN_FLIGHT) {
+      appended.catch((err: unknown) => log.error({ err, source }, 'a record could not be journaled'));
+      return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
     if (state.inFlight.length < IN_FLIGHT) {
       appended.catch((err: unknown) => log.error({ err, source }, 'a record could not be journaled'));
       return undefined;

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { callIdKey, OrdinalTracker, recordKey, recordTextHash } from './dedupe.js';
+import { callIdKey, normalizeRecordText, OrdinalTracker, recordKey, recordTextHash } from './dedupe.js';
 
 describe('dedupe keys', () => {
   it('hash the record text with line endings and trailing spaces normalized', () => {
@@ -25,5 +26,14 @@ describe('dedupe keys', () => {
     const t = new OrdinalTracker(60_000);
     expect([t.next('a', 0), t.next('a', 1000), t.next('b', 1000), t.next('a', 2000)]).toEqual([0, 1, 0, 2]);
     expect(t.next('a', 2000 + 60_001)).toBe(0); // a quiet spell longer than the window starts again
+  });
+});
+
+describe('normalizeRecordText', () => {
+  it('trims spaces, tabs and CRs from every line end, as the regular expression it replaces', () => {
+    const byRegex = (raw: string): string => raw.replace(/[ \t\r]+(?=\n|$)/g, '');
+    const text = fc.string({ unit: fc.constantFrom('a', '1', ' ', '\t', '\r', '\n', 'é'), maxLength: 40 });
+    fc.assert(fc.property(text, (raw) => normalizeRecordText(raw) === byRegex(raw)), { numRuns: 2000 });
+    expect(normalizeRecordText('14.01.26 201   \r\n  x \t')).toBe('14.01.26 201\n  x');
   });
 });
