@@ -84,12 +84,13 @@ export async function runJournaledSources(
   config: Config,
   switches: Map<string, SwitchRuntime>,
   consumer: JournalConsumer,
-  onEnded: (source: string) => Promise<void> = async () => undefined,
+  options: { overlap?: boolean; onEnded?: (source: string) => Promise<void> } = {},
 ): Promise<RunningSources> {
+  const onEnded = options.onEnded ?? (async () => undefined);
   const id = collectorId(config);
   const journalConfig = config.collector.journal;
   const journal = await RecordJournal.open(journalConfig.dir ?? join(config.data ?? 'data', 'journal', id), journalConfig);
-  const pump = new JournalPump(journal, consumer, { maxBatch: config.collector.batchSize }).start();
+  const pump = new JournalPump(journal, consumer, { maxBatch: config.collector.batchSize, overlap: options.overlap ?? false }).start();
   const delivery = new JournalDelivery(journal, (source, lastSequence) => {
     void pump
       .whenDelivered(lastSequence)
@@ -161,14 +162,18 @@ export async function startCollector(
     }
     return stream;
   };
-  const running = await runJournaledSources(config, switches, ingestConsumer(ingestor, streamFor), async (source) => {
-    // Its records are in: the parse stream ends (an assembler hands over the calls it still holds).
-    const stream = streams.get(source);
-    streams.delete(source);
-    if (stream) {
-      await stream.end();
-      await ingestor.flush();
-    }
+  const running = await runJournaledSources(config, switches, ingestConsumer(ingestor, streamFor), {
+    // The next batch is parsed while the previous one is written.
+    overlap: true,
+    onEnded: async (source) => {
+      // Its records are in: the parse stream ends (an assembler hands over the calls it still holds).
+      const stream = streams.get(source);
+      streams.delete(source);
+      if (stream) {
+        await stream.end();
+        await ingestor.flush();
+      }
+    },
   });
 
   const collectorStatus = (): CollectorStatus => ({ ingest: { ...ingestor.stats }, journal: journalStatus(running), sources: running.sourceStatus() });

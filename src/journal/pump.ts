@@ -31,6 +31,17 @@ export interface PumpOptions {
   maxDelayMs?: number;
   /** Backoff after a failed batch: doubles from firstMs up to maxMs, with jitter. */
   retry?: { firstMs?: number; maxMs?: number };
+  /**
+   * Hand the next batch while the previous one is still being stored (at most two in flight,
+   * committed in order). Only for a consumer that takes batches in the order it is given them
+   * and may be given a batch again after a later one (ingestConsumer); not for HTTP push.
+   */
+  overlap?: boolean;
+}
+
+interface InFlight {
+  batch: JournalRecord[];
+  stored: Promise<void>;
 }
 
 export interface PumpStats {
@@ -48,6 +59,7 @@ export class JournalPump {
   private readonly maxDelayMs: number;
   private readonly firstRetryMs: number;
   private readonly maxRetryMs: number;
+  private readonly overlap: boolean;
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private delivered: number;
@@ -63,6 +75,7 @@ export class JournalPump {
     this.maxDelayMs = options.maxDelayMs ?? 0;
     this.firstRetryMs = options.retry?.firstMs ?? 100;
     this.maxRetryMs = options.retry?.maxMs ?? 30_000;
+    this.overlap = options.overlap ?? false;
     this.delivered = journal.committedSequence;
   }
 
@@ -107,25 +120,55 @@ export class JournalPump {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
-    let after = this.journal.committedSequence;
+    /** The last sequence handed to the consumer (with overlap, one batch ahead of what is stored). */
+    let handed = this.journal.committedSequence;
+    let previous: InFlight | null = null;
     while (!signal.aborted && !this.journal.isClosed) {
-      const batch = await this.retrying('reading the journal', () => this.nextBatch(after));
+      const batch = await this.retrying('reading the journal', () => this.nextBatch(handed));
       if (!batch) break;
       if (batch.length === 0) {
-        await this.journal.waitForAppend(after, { signal });
+        if (previous) {
+          if (!(await this.settle(previous))) return;
+          previous = null;
+          continue;
+        }
+        await this.journal.waitForAppend(handed, { signal });
         continue;
       }
-      const stored = await this.retrying('storing a batch', () => this.consumer(batch), batch);
-      if (stored === null) break;
-      after = batch.at(-1)!.sequence;
-      this.delivered = after;
-      this.stats.delivered += batch.length;
-      this.stats.batches++;
-      this.wakeDelivered();
-      // Not awaited: the next batch goes out while the checkpoint is written. A checkpoint that
-      // fails to reach disk only means these records are delivered again after a restart.
-      this.journal.commit(after).catch((err: unknown) => log.warn({ err }, 'writing the journal checkpoint failed'));
+      const current: InFlight = { batch, stored: this.consumer(batch) };
+      current.stored.catch(() => undefined); // seen by settle
+      handed = batch.at(-1)!.sequence;
+      if (previous && !(await this.settle(previous))) return;
+      previous = null;
+      // Without overlap the batch is stored before the next is read; with it, the next batch is
+      // parsed while this one is written, and they are committed in order.
+      if (this.overlap) previous = current;
+      else if (!(await this.settle(current))) return;
     }
+    if (previous) await this.settle(previous);
+  }
+
+  /** Waits for a batch handed earlier to be stored (handing it again until it is), then commits it. */
+  private async settle(flight: InFlight): Promise<boolean> {
+    const ok = await flight.stored.then(
+      () => true,
+      () => false,
+    );
+    if (!ok) {
+      // The consumer takes a batch again whole; the first failure counts as the first attempt.
+      this.stats.failures++;
+      const stored = await this.retrying('storing a batch', () => this.consumer(flight.batch), flight.batch);
+      if (stored === null) return false;
+    }
+    const last = flight.batch.at(-1)!.sequence;
+    this.delivered = last;
+    this.stats.delivered += flight.batch.length;
+    this.stats.batches++;
+    this.wakeDelivered();
+    // Not awaited: the next batch goes out while the checkpoint is written. A checkpoint that
+    // fails to reach disk only means these records are delivered again after a restart.
+    this.journal.commit(last).catch((err: unknown) => log.warn({ err }, 'writing the journal checkpoint failed'));
+    return true;
   }
 
   /** Reads a batch; when it is not full, waits up to maxDelayMs for more. */
