@@ -3,6 +3,7 @@ import { startCollector } from '../collector/collector.js';
 import type { RecordTrace } from '../pipeline/ingest.js';
 import { startPushCollector } from '../collector/push.js';
 import { CalltrailError } from '../core/errors.js';
+import { Pricing } from '../pipeline/pricing.js';
 import { configuredSwitches, syncSwitches } from '../pipeline/switches.js';
 import { loadConfigFrom, withStore, type StoreFlags } from './common.js';
 import { untilStopped } from './serve.js';
@@ -57,7 +58,7 @@ export function registerCollect(program: Command): void {
         return;
       }
       await withStore(loaded, 'calltrail collect', async (database) => {
-        const switches = await syncSwitches(database, loaded.config, { configFile: loaded.file });
+        const switches = (await Pricing.load(database)).attachTo(await syncSwitches(database, loaded.config, { configFile: loaded.file }));
         const collector = await startCollector(database, loaded.config, switches, {
           ...(flags.debug
             ? {

@@ -5,7 +5,8 @@ import type { DialPlan } from '../config/schema.js';
 import { CalltrailError } from '../core/errors.js';
 import { isValidTimeZone } from '../core/time.js';
 import { getFormat } from '../formats/registry.js';
-import { Ingestor } from '../pipeline/ingest.js';
+import { Ingestor, type CallPricer } from '../pipeline/ingest.js';
+import { Pricing } from '../pipeline/pricing.js';
 import { syncSwitches } from '../pipeline/switches.js';
 import type { Database } from '../store/database.js';
 import { ALL_TENANTS } from '../store/scope.js';
@@ -20,6 +21,8 @@ export interface ImportOptions {
   timeZone?: string | undefined;
   tenant?: string | undefined;
   dialPlan?: DialPlan | undefined;
+  /** Rates and annotates each call (src/pipeline/pricing.ts); none: calls are stored unrated. */
+  pricing?: CallPricer | undefined;
   progress?: boolean;
   onRejected?: (line: number, reason: string) => void;
 }
@@ -58,7 +61,8 @@ export async function importFile(database: Database, file: string, options: Impo
       if (trace.result.kind === 'error') options.onRejected?.(trace.sequence, trace.result.error);
     },
   });
-  const stream = ingestor.openStream({ row, format, dialPlan: options.dialPlan ?? (row.dialPlan as DialPlan) }, `import:${basename(file)}`);
+  const dialPlan = options.dialPlan ?? (row.dialPlan as DialPlan);
+  const stream = ingestor.openStream({ row, format, dialPlan, ...(options.pricing ? { pricing: options.pricing } : {}) }, `import:${basename(file)}`);
   const bar =
     options.progress && size > 0
       ? new cliProgress.SingleBar(
@@ -120,6 +124,7 @@ export function registerImport(program: Command): void {
           timeZone: flags.tz,
           tenant: flags.tenant,
           dialPlan: configured?.dialPlan,
+          pricing: await Pricing.load(database),
           progress: process.stderr.isTTY,
           onRejected: (line, reason) => process.stderr.write(`${file}:${line}: rejected: ${reason}\n`),
         });

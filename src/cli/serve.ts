@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { CalltrailError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { startCollector } from '../collector/collector.js';
 import { createDemo } from '../collector/demo.js';
 import { CallBus } from '../pipeline/bus.js';
+import { Pricing } from '../pipeline/pricing.js';
 import { syncSwitches } from '../pipeline/switches.js';
 import { tokenDigest } from '../server/routes/ingest.js';
 import { buildApp } from '../server/app.js';
@@ -48,13 +50,15 @@ export function registerServe(program: Command): void {
       const demo = flags.demo && loaded.file === null && loaded.config.switches.length === 0 ? await createDemo() : null;
       const config = demo ? { ...loaded.config, switches: demo.switches } : loaded.config;
       const database = await openDatabase({ data: config.data, url: config.database, purpose: 'calltrail serve' });
+      let collector: Awaited<ReturnType<typeof startCollector>> | null = null;
       try {
         await migrate(database);
-        const switches = await syncSwitches(database, config, { configFile: loaded.file });
+        const switches = (await Pricing.load(database)).attachTo(await syncSwitches(database, config, { configFile: loaded.file }));
         const bus = new CallBus();
-        const collector = await startCollector(database, config, switches, { bus });
+        // The demo's PBXs first: the one our TCP client calls must be listening (the others retry).
+        demo?.start();
+        collector = await startCollector(database, config, switches, { bus });
         if (demo) {
-          demo.start();
           process.stderr.write(
             `calltrail: DEMO MODE: no calltrail.yaml, so simulated PBXs (${demo.switches.map((s) => s.name).join(', ')}) send calls on loopback. ` +
               'Write a calltrail.yaml (see calltrail.example.yaml) or start with --no-demo to turn it off.\n',
@@ -63,7 +67,10 @@ export function registerServe(program: Command): void {
         const tokenDigests = [...config.server.ingestTokens, ...(process.env.CALLTRAIL_INGEST_TOKEN ? [tokenDigest(process.env.CALLTRAIL_INGEST_TOKEN)] : [])];
         const app = await buildApp({ database, bus, version: VERSION, ingest: { switches, tokenDigests } });
         const host = flags.host ?? config.server.host;
-        await app.listen({ port: config.server.port, host });
+        await app.listen({ port: config.server.port, host }).catch((err: NodeJS.ErrnoException) => {
+          const why = err.code === 'EADDRINUSE' ? 'the address is in use (another calltrail serve?)' : err.message;
+          throw new CalltrailError('TRANSPORT', `cannot serve HTTP on ${host}:${config.server.port}: ${why}; choose another with --port`);
+        });
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.server.port;
         process.stderr.write(
@@ -75,6 +82,11 @@ export function registerServe(program: Command): void {
         await demo?.stop();
         await app.close();
         await collector.stop();
+      } catch (err) {
+        // Nothing may keep the process alive after a failed start (a port in use, say).
+        await demo?.stop();
+        await collector?.stop().catch(() => undefined);
+        throw err;
       } finally {
         await database.close();
       }

@@ -63,7 +63,6 @@ const listener = {
 };
 
 export const sourceSchema = z.discriminatedUnion('type', [
-  sqlPullSourceSchema,
   z
     .object({
       type: z.literal('file'),
@@ -147,6 +146,7 @@ export const sourceSchema = z.discriminatedUnion('type', [
       ...common,
     })
     .strict(),
+  sqlPullSourceSchema,
 ]);
 
 export const switchSchema = z

@@ -3,7 +3,7 @@ import { logger } from '../core/log.js';
 import { isoInZone } from '../core/time.js';
 import type { DialPlan } from '../config/schema.js';
 import type { Assembler, Format, ParseContext, ParseResult, RecordParser } from '../formats/format.js';
-import { CallsRepository, type Batch, type CallToStore, type JournalEntry } from '../store/calls-repository.js';
+import { CallsRepository, type Batch, type CallRating, type CallToStore, type JournalEntry } from '../store/calls-repository.js';
 import type { Database } from '../store/database.js';
 import type { SwitchRow } from '../store/switches-repository.js';
 import type { CallBus } from './bus.js';
@@ -19,6 +19,12 @@ export interface SwitchRuntime {
   row: SwitchRow;
   format: Format;
   dialPlan: DialPlan;
+  /** Rates and annotates each call right after normalizing (src/pipeline/pricing.ts); none: calls are stored unrated. */
+  pricing?: CallPricer;
+}
+
+export interface CallPricer {
+  price(call: Call, tenantId: string, startedAtMs: number): CallRating;
 }
 
 /** What happened to one record, for `collect --debug` and for import's rejected list. */
@@ -315,15 +321,17 @@ export class IngestStream {
   }
 
   private toStore(call: Call, startedAtMs: number, key: string, journal: CallToStore['journal'], eventRecords: JournalEntry[] | null): CallToStore {
+    const normalized = normalizeCall(call, this.sw.dialPlan);
     return {
       key,
       tenantId: this.sw.row.tenantId,
       switchId: this.sw.row.id,
       switchName: this.sw.row.name,
-      call: normalizeCall(call, this.sw.dialPlan),
+      call: normalized,
       startedAtMs,
       journal,
       eventRecords,
+      rating: this.sw.pricing?.price(normalized, this.sw.row.tenantId, startedAtMs) ?? null,
     };
   }
 

@@ -21,6 +21,26 @@ export interface JournalEntry {
   error: string | null;
 }
 
+/**
+ * What rating found for a call (src/pipeline/pricing.ts), written to the call's own columns. Money
+ * is in integer nano-units (10⁻⁹ of the currency, as the rating engine counts); null: not rated.
+ */
+export interface CallRating {
+  costNanos: number | null;
+  costCurrency: string | null;
+  /** The buy plan that priced the cost. */
+  costPlan: string | null;
+  priceNanos: number | null;
+  priceCurrency: string | null;
+  /** The sell plan that priced the price. */
+  pricePlan: string | null;
+  destination: string | null;
+  person: string | null;
+  department: string | null;
+  costCentre: string | null;
+  listed: 'blacklist' | 'whitelist' | null;
+}
+
 export interface CallToStore {
   /** The dedupe key, UUID-shaped. */
   key: string;
@@ -34,6 +54,8 @@ export interface CallToStore {
   journal: Pick<JournalEntry, 'source' | 'receivedAt' | 'sequence' | 'ordinal'>;
   /** For a call assembled from events: their records, journaled in raw_records. */
   eventRecords: JournalEntry[] | null;
+  /** Set when the switch has pricing; without it the rating columns stay null. */
+  rating?: CallRating | null;
 }
 
 export interface EventToStore {
@@ -60,6 +82,8 @@ const CALL_COLUMNS = [
   'direction', 'started_at', 'answered_at', 'ended_at', 'utc_offset', 'ring_seconds', 'talk_seconds', 'hold_seconds',
   'duration_seconds', 'disposition', 'caller_number', 'caller_name', 'dialed_number', 'called_number', 'extension', 'trunk',
   'account_code', 'transferred_to', 'answered_by', 'hangup_cause', 'extra',
+  'cost_nanos', 'cost_currency', 'cost_plan', 'price_nanos', 'price_currency', 'price_plan', 'destination', 'person', 'department',
+  'cost_centre', 'listed',
 ] as const;
 const EVENT_COLUMNS = ['switch_id', 'raw_record_id', 'call_ref', 'event', 'occurred_at', 'data'] as const;
 const UNIQUE_VIOLATION = '23505';
@@ -87,11 +111,26 @@ function timeOf(iso: string | null): number | null {
   return iso === null ? null : epochOfIso(iso);
 }
 
+const UNRATED: CallRating = {
+  costNanos: null,
+  costCurrency: null,
+  costPlan: null,
+  priceNanos: null,
+  priceCurrency: null,
+  pricePlan: null,
+  destination: null,
+  person: null,
+  department: null,
+  costCentre: null,
+  listed: null,
+};
+
 function encodeCalls(calls: CallToStore[]): Buffer {
   const w = new BinaryCopyWriter(calls.length * 400 + 1024);
   for (const c of calls) {
     const call = c.call;
     const j = c.journal;
+    const r = c.rating ?? UNRATED;
     w.row(CALL_COLUMNS.length)
       .uuid(c.key)
       .text(c.tenantId)
@@ -123,7 +162,18 @@ function encodeCalls(calls: CallToStore[]): Buffer {
       .text(call.transferredTo)
       .text(call.answeredBy)
       .int2(call.hangupCause)
-      .jsonb(JSON.stringify(call.extra));
+      .jsonb(JSON.stringify(call.extra))
+      .int8(r.costNanos)
+      .text(r.costCurrency)
+      .text(r.costPlan)
+      .int8(r.priceNanos)
+      .text(r.priceCurrency)
+      .text(r.pricePlan)
+      .text(r.destination)
+      .text(r.person)
+      .text(r.department)
+      .text(r.costCentre)
+      .text(r.listed);
   }
   return w.finish();
 }
@@ -139,6 +189,9 @@ export interface RollupDelta {
   answered: number;
   talkSeconds: number;
   durationSeconds: number;
+  /** Sums of the calls' cost and price in nano-units (unrated calls add nothing). */
+  costNanos: number;
+  priceNanos: number;
 }
 
 export interface RollupSource {
@@ -149,6 +202,8 @@ export interface RollupSource {
   disposition: string;
   talkSeconds: number;
   durationSeconds: number;
+  costNanos?: number | null;
+  priceNanos?: number | null;
 }
 
 export function rollupDeltas(calls: Iterable<RollupSource>, sign: 1 | -1): RollupDelta[] {
@@ -158,13 +213,15 @@ export function rollupDeltas(calls: Iterable<RollupSource>, sign: 1 | -1): Rollu
     const key = `${c.switchId}|${hourMs}|${c.direction}|${c.disposition}`;
     let d = byKey.get(key);
     if (!d) {
-      d = { switchId: c.switchId, tenantId: c.tenantId, hour: new Date(hourMs).toISOString(), direction: c.direction, disposition: c.disposition, calls: 0, answered: 0, talkSeconds: 0, durationSeconds: 0 };
+      d = { switchId: c.switchId, tenantId: c.tenantId, hour: new Date(hourMs).toISOString(), direction: c.direction, disposition: c.disposition, calls: 0, answered: 0, talkSeconds: 0, durationSeconds: 0, costNanos: 0, priceNanos: 0 };
       byKey.set(key, d);
     }
     d.calls += sign;
     if (c.disposition === 'answered') d.answered += sign;
     d.talkSeconds += sign * c.talkSeconds;
     d.durationSeconds += sign * c.durationSeconds;
+    if (c.costNanos) d.costNanos += sign * c.costNanos;
+    if (c.priceNanos) d.priceNanos += sign * c.priceNanos;
   }
   return [...byKey.values()];
 }
@@ -172,13 +229,15 @@ export function rollupDeltas(calls: Iterable<RollupSource>, sign: 1 | -1): Rollu
 export async function applyRollups(tx: Tx, deltas: RollupDelta[]): Promise<void> {
   if (deltas.length === 0) return;
   await tx.query(
-    `INSERT INTO call_rollups_hourly AS r (switch_id, tenant_id, hour, direction, disposition, calls, answered, talk_seconds, duration_seconds)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::bigint[])
+    `INSERT INTO call_rollups_hourly AS r (switch_id, tenant_id, hour, direction, disposition, calls, answered, talk_seconds, duration_seconds, cost_nanos, price_nanos)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::bigint[], $10::numeric[], $11::numeric[])
      ON CONFLICT (switch_id, hour, direction, disposition) DO UPDATE SET
        calls = r.calls + excluded.calls,
        answered = r.answered + excluded.answered,
        talk_seconds = r.talk_seconds + excluded.talk_seconds,
-       duration_seconds = r.duration_seconds + excluded.duration_seconds`,
+       duration_seconds = r.duration_seconds + excluded.duration_seconds,
+       cost_nanos = r.cost_nanos + excluded.cost_nanos,
+       price_nanos = r.price_nanos + excluded.price_nanos`,
     [
       deltas.map((d) => d.switchId),
       deltas.map((d) => d.tenantId),
@@ -189,6 +248,8 @@ export async function applyRollups(tx: Tx, deltas: RollupDelta[]): Promise<void>
       deltas.map((d) => d.answered),
       deltas.map((d) => d.talkSeconds),
       deltas.map((d) => d.durationSeconds),
+      deltas.map((d) => d.costNanos),
+      deltas.map((d) => d.priceNanos),
     ],
   );
   const shrinking = deltas.filter((d) => d.calls < 0);
@@ -209,6 +270,8 @@ function toRollupSource(c: CallToStore): RollupSource {
     disposition: c.call.disposition,
     talkSeconds: c.call.talkSeconds,
     durationSeconds: c.call.durationSeconds,
+    costNanos: c.rating?.costNanos ?? null,
+    priceNanos: c.rating?.priceNanos ?? null,
   };
 }
 

@@ -158,7 +158,10 @@ class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.db.destroy(); // ends the pool
+    await this.db.destroy();
+    // Kysely ends the pool only when it ran a query itself; commands that used transaction() alone
+    // would otherwise wait for the pool's idle timeout before exiting.
+    if (!this.pool.ended) await this.pool.end();
   }
 }
 

@@ -96,9 +96,19 @@ export class JournalRepository {
     const rawIds = old.flatMap((r) => (r.ref.kind === 'raw' ? [r.ref.id] : []));
     const callIds = old.flatMap((r) => (r.ref.kind === 'call' ? [r.ref.id] : []));
     return this.database.transaction(async (tx) => {
-      const removed = await tx.query<{ tenant_id: string; started_at: Date | string; direction: string; disposition: string; talk_seconds: number; duration_seconds: number }>(
+      const removed = await tx.query<{
+        tenant_id: string;
+        started_at: Date | string;
+        direction: string;
+        disposition: string;
+        talk_seconds: number;
+        duration_seconds: number;
+        cost_nanos: string | null;
+        price_nanos: string | null;
+      }>(
         `DELETE FROM calls WHERE switch_id = $1 AND (id = ANY($2::uuid[]) OR event_record_ids && $3::bigint[])
-         RETURNING tenant_id, started_at, direction, disposition, talk_seconds, duration_seconds`,
+         RETURNING tenant_id, started_at, direction, disposition, talk_seconds, duration_seconds,
+                   cost_nanos::text AS cost_nanos, price_nanos::text AS price_nanos`,
         [switchId, callIds, rawIds],
       );
       await applyRollups(
@@ -112,6 +122,8 @@ export class JournalRepository {
             disposition: r.disposition,
             talkSeconds: r.talk_seconds,
             durationSeconds: r.duration_seconds,
+            costNanos: r.cost_nanos === null ? null : Number(r.cost_nanos),
+            priceNanos: r.price_nanos === null ? null : Number(r.price_nanos),
           })),
           -1,
         ),

@@ -86,6 +86,18 @@ export interface CallsTable {
   answered_by: string | null;
   hangup_cause: number | null;
   extra: ColumnType<Record<string, unknown>, string, string>;
+  /** Money in nano-units (10⁻⁹ of the currency); bigint comes back as text. */
+  cost_nanos: ColumnType<string | null, string | number | null, string | number | null>;
+  cost_currency: string | null;
+  cost_plan: string | null;
+  price_nanos: ColumnType<string | null, string | number | null, string | number | null>;
+  price_currency: string | null;
+  price_plan: string | null;
+  destination: string | null;
+  person: string | null;
+  department: string | null;
+  cost_centre: string | null;
+  listed: string | null;
 }
 
 export interface CallEventsTable {
@@ -114,6 +126,47 @@ export interface CallRollupsHourlyTable {
   answered: number;
   talk_seconds: ColumnType<string, number | string, number | string>;
   duration_seconds: ColumnType<string, number | string, number | string>;
+  cost_nanos: ColumnType<string, number | string, number | string>;
+  price_nanos: ColumnType<string, number | string, number | string>;
+}
+
+export interface RatePlansTable {
+  id: string;
+  name: string;
+  kind: 'sell' | 'buy';
+  tenant_id: string | null;
+  carrier: string | null;
+  trunks: string[];
+  currency: string;
+  plan: ColumnType<unknown, string, string>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface DestinationsTable {
+  tenant_id: string | null;
+  prefix: string;
+  name: string;
+}
+
+export interface DirectoryEntriesTable {
+  id: Generated<number>;
+  tenant_id: string;
+  extension: string;
+  person: string | null;
+  department: string | null;
+  cost_centre: string | null;
+  /** date columns: read them as text (valid_from::text) to get YYYY-MM-DD. */
+  valid_from: ColumnType<Date | string | null, string | null, string | null>;
+  valid_to: ColumnType<Date | string | null, string | null, string | null>;
+}
+
+export interface NumberListsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  list: 'blacklist' | 'whitelist';
+  kind: 'prefix' | 'country';
+  value: string;
+  label: string | null;
 }
 
 export interface SchemaMigrationsTable {
@@ -132,5 +185,9 @@ export interface Schema {
   call_events: CallEventsTable;
   receipts: ReceiptsTable;
   call_rollups_hourly: CallRollupsHourlyTable;
+  rate_plans: RatePlansTable;
+  destinations: DestinationsTable;
+  directory_entries: DirectoryEntriesTable;
+  number_lists: NumberListsTable;
   schema_migrations: SchemaMigrationsTable;
 }
