@@ -220,6 +220,19 @@ export class ZoneClock {
   }
 }
 
+/**
+ * A local time read as its first occurrence (fromLocal's choice) that falls before `minMs` (the
+ * call's start, say) is the second occurrence when the clocks went back in between: 01:08 after
+ * a call started at 01:59 on the night of the change. Otherwise `at` as it is.
+ */
+export function notBefore<T extends ZonedInstant | null>(at: T, minMs: number, timeZone: string): T | ZonedInstant {
+  if (at === null || at.epochMs >= minMs) return at;
+  const naive = at.epochMs + at.offsetMinutes * 60_000;
+  const later = offsetAt(timeZone, naive + DAY);
+  const epochMs = naive - later * 60_000;
+  return epochMs >= minMs && offsetAt(timeZone, epochMs) === later ? { epochMs, offsetMinutes: later } : at;
+}
+
 /** Adds seconds to an ISO string produced by `toIso`, keeping the zone's offset rules. */
 export function addSeconds(iso: string, seconds: number, timeZone: string): string {
   return isoInZone(Date.parse(iso) + seconds * 1000, timeZone);

@@ -3,6 +3,7 @@ import { CalltrailError, errorBody } from '../core/errors.js';
 import type { CallBus } from '../pipeline/bus.js';
 import type { Database } from '../store/database.js';
 import { registerCallRoutes } from './routes/calls.js';
+import { registerDirectoryRoutes } from './routes/directory.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerHomePage } from './routes/home.js';
 import { registerIngestRoutes } from './routes/ingest.js';
@@ -31,6 +32,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   registerHealthRoutes(app, deps);
   registerCallRoutes(app, deps);
+  registerDirectoryRoutes(app, deps);
   registerHomePage(app);
   if (deps.ingest) {
     const ingest = registerIngestRoutes(app, { database: deps.database, bus: deps.bus, ...deps.ingest });

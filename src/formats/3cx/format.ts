@@ -1,6 +1,6 @@
 import { emptyCall, type Call, type Direction, type Disposition } from '../../core/call.js';
 import { digitsAt, readDigits } from '../../core/digits.js';
-import { daysInMonth, isoInZone, toIso, ZoneClock } from '../../core/time.js';
+import { daysInMonth, isoInZone, notBefore, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import { splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -41,7 +41,7 @@ function number(s: string | null): string | null {
 }
 
 /** `2026/01/15 08:00:05` (older) or `2026-01-15 08:00:05[.fff]` → local time; a string says what is wrong. */
-function readTime(name: string, text: string, clock: ZoneClock): { epochMs: number; iso: string } | string {
+function readTime(name: string, text: string, clock: ZoneClock): ZonedInstant | string {
   const sep = text[4];
   if (text.length < 19 || (sep !== '/' && sep !== '-') || text[7] !== sep || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':' || (text.length > 19 && text[19] !== '.')) {
     return `${name} "${text}" is not YYYY/MM/DD hh:mm:ss`;
@@ -56,8 +56,7 @@ function readTime(name: string, text: string, clock: ZoneClock): { epochMs: numb
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || (day > 28 && day > daysInMonth(year, month))) {
     return `${name} "${text}" is not a real date and time`;
   }
-  const z = clock.instant(year, month, day, (hour * 60 + minute) * 60 + second);
-  return { epochMs: z.epochMs, iso: toIso(z.epochMs, z.offsetMinutes) };
+  return clock.instant(year, month, day, (hour * 60 + minute) * 60 + second);
 }
 
 /** `hh:mm:ss` (hours may pass 24) or plain seconds. */
@@ -97,12 +96,15 @@ function parseRecord(line: string, clock: ZoneClock): ParseResult {
   const start = readTime('time-start', startText, clock);
   if (typeof start === 'string') return { kind: 'error', error: start };
   const answeredText = get('time-answered');
-  const answered = answeredText === null ? null : readTime('time-answered', answeredText, clock);
+  let answered = answeredText === null ? null : readTime('time-answered', answeredText, clock);
   if (typeof answered === 'string') return { kind: 'error', error: answered };
   const endText = get('time-end');
   if (endText === null) return { kind: 'error', error: 'time-end is empty' };
-  const end = readTime('time-end', endText, clock);
+  let end = readTime('time-end', endText, clock);
   if (typeof end === 'string') return { kind: 'error', error: end };
+  // The night the clocks go back, a later time can read earlier than the start: its second occurrence.
+  answered = notBefore(answered, start.epochMs, clock.timeZone);
+  end = notBefore(end, answered?.epochMs ?? start.epochMs, clock.timeZone);
   if (end.epochMs < start.epochMs) return { kind: 'error', error: `time-end ${endText} is before time-start ${startText}` };
   if (answered !== null && (answered.epochMs < start.epochMs || answered.epochMs > end.epochMs)) {
     return { kind: 'error', error: `time-answered ${answeredText} is not between time-start and time-end` };
@@ -134,15 +136,15 @@ function parseRecord(line: string, clock: ZoneClock): ParseResult {
   const toExternal = isExternal(finalType ?? toType, finalNumber !== null && finalType !== null ? finalNumber : toRaw, toDn);
   const direction: Direction = fromExternal ? (toExternal ? 'unknown' : 'inbound') : toExternal ? 'outbound' : 'internal';
 
-  const call: Call = emptyCall('3cx', start.iso, line);
+  const call: Call = emptyCall('3cx', toIso(start.epochMs, start.offsetMinutes), line);
   call.callId = callid;
   call.direction = direction;
   call.callerNumber = number(fromRaw);
   call.callerName = f.length > 20 ? get('from-dispname') : null;
   call.dialedNumber = get('dial-no') ?? number(toRaw);
   call.calledNumber = number(toRaw);
-  call.answeredAt = answered?.iso ?? null;
-  call.endedAt = end.iso;
+  call.answeredAt = answered ? toIso(answered.epochMs, answered.offsetMinutes) : null;
+  call.endedAt = toIso(end.epochMs, end.offsetMinutes);
   call.ringSeconds = answered ? Math.round((answered.epochMs - start.epochMs) / 1000) : total;
   call.talkSeconds = talk;
   call.durationSeconds = total;

@@ -156,3 +156,17 @@ describe('asterisk-csv', () => {
     expect(asteriskCsv.render({ ...sim, index: 7 }, london)).toHaveLength(1);
   });
 });
+
+describe('the night the clocks go back', () => {
+  it('reads an end that prints earlier than the start as the repeated hour', () => {
+    const line =
+      '"4454","214","258","from-internal","""Zoë Müller"" <214>","PJSIP/214-000bf46c","PJSIP/258-000bf46e","Dial","PJSIP/258,30",' +
+      '"2026-10-25 01:59:27","2026-10-25 01:59:30","2026-10-25 01:08:39",552,549,"ANSWERED","DOCUMENTATION","1792889967.783468","","","1792889967.783468",783468';
+    const r = asteriskCsv.createParser(london)(line);
+    expect(r.kind).toBe('call');
+    if (r.kind !== 'call') return;
+    // 01:59:27 BST is 00:59:27 UTC; 01:08:39 after the change is GMT: 552 s later.
+    expect([r.call.startedAt, r.call.answeredAt, r.call.endedAt]).toEqual(['2026-10-25T01:59:27+01:00', '2026-10-25T01:59:30+01:00', '2026-10-25T01:08:39+00:00']);
+    expect(r.call.durationSeconds).toBe(552);
+  });
+});

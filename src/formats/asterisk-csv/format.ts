@@ -2,7 +2,7 @@ import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { readDigits } from '../../core/digits.js';
 import { CalltrailError } from '../../core/errors.js';
 import { mapAsteriskDisposition } from '../../core/hangup-causes.js';
-import { isoInZone, readStamp, toIso, ZoneClock } from '../../core/time.js';
+import { isoInZone, notBefore, readStamp, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import { splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -73,18 +73,12 @@ function direction(context: string | null, src: string | null, dst: string | nul
   return 'unknown';
 }
 
-interface Stamp {
-  epochMs: number;
-  iso: string;
-}
-
-function parseStamp(name: string, text: string, clock: ZoneClock, required: boolean): Stamp | null | string {
+function parseStamp(name: string, text: string, clock: ZoneClock, required: boolean): ZonedInstant | null | string {
   if (text === '') return required ? `${name} is empty` : null;
   const t = readStamp(text, '-');
   if (t === null) return `${name} "${text}" is not YYYY-MM-DD hh:mm:ss`;
   if (t === 'invalid') return `${name} "${text}" is not a real date and time`;
-  const z = clock.instant(t.year, t.month, t.day, (t.hour * 60 + t.minute) * 60 + t.second);
-  return { epochMs: z.epochMs, iso: toIso(z.epochMs, z.offsetMinutes) };
+  return clock.instant(t.year, t.month, t.day, (t.hour * 60 + t.minute) * 60 + t.second);
 }
 
 function parseSeconds(name: string, text: string): number | string {
@@ -102,10 +96,13 @@ function parseRecord(line: string, layouts: readonly Layout[], clock: ZoneClock)
   const x = l.at;
   const start = parseStamp('start', field(f, x.start), clock, true);
   if (typeof start === 'string') return { kind: 'error', error: start };
-  const answer = parseStamp('answer', field(f, x.answer), clock, false);
+  let answer = parseStamp('answer', field(f, x.answer), clock, false);
   if (typeof answer === 'string') return { kind: 'error', error: answer };
-  const end = parseStamp('end', field(f, x.end), clock, false);
+  let end = parseStamp('end', field(f, x.end), clock, false);
   if (typeof end === 'string') return { kind: 'error', error: end };
+  // The night the clocks go back, a later time can read earlier than the start: its second occurrence.
+  answer = notBefore(answer, start!.epochMs, clock.timeZone);
+  end = notBefore(end, answer?.epochMs ?? start!.epochMs, clock.timeZone);
   const duration = parseSeconds('duration', field(f, x.duration));
   if (typeof duration === 'string') return { kind: 'error', error: duration };
   const billsec = parseSeconds('billsec', field(f, x.billsec));
@@ -120,7 +117,7 @@ function parseRecord(line: string, layouts: readonly Layout[], clock: ZoneClock)
   if (sequence !== null && (sequence < 0 || sequenceText.length > 10)) return { kind: 'error', error: `sequence "${sequenceText}" is not a number` };
 
   const s = start!;
-  const call: Call = emptyCall('asterisk-csv', s.iso, line);
+  const call: Call = emptyCall('asterisk-csv', toIso(s.epochMs, s.offsetMinutes), line);
   const src = orNull(field(f, x.src));
   const dst = orNull(field(f, x.dst));
   const context = orNull(field(f, x.dcontext));
@@ -135,8 +132,8 @@ function parseRecord(line: string, layouts: readonly Layout[], clock: ZoneClock)
   call.callerName = clidParts ? orNull(clidParts[1]) : orNull(clid) !== null && clid !== src ? orNull(clid) : null;
   call.dialedNumber = dst;
   call.calledNumber = dst;
-  call.answeredAt = answered ? (answer?.iso ?? clock.iso(s.epochMs + (duration - billsec) * 1000)) : null;
-  call.endedAt = end?.iso ?? clock.iso(s.epochMs + duration * 1000);
+  call.answeredAt = answered ? (answer ? toIso(answer.epochMs, answer.offsetMinutes) : clock.iso(s.epochMs + (duration - billsec) * 1000)) : null;
+  call.endedAt = end ? toIso(end.epochMs, end.offsetMinutes) : clock.iso(s.epochMs + duration * 1000);
   call.talkSeconds = billsec;
   call.durationSeconds = duration;
   call.ringSeconds = duration - billsec;

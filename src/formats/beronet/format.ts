@@ -1,7 +1,7 @@
 import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { causeCodeByName, dispositionFromCause } from '../../core/hangup-causes.js';
 import { readDigits } from '../../core/digits.js';
-import { isValidLocal, isoInZone, offsetAt, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
+import { isValidLocal, isoInZone, notBefore, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
 // beroNet gateway CDR lines, one call per line:
@@ -165,15 +165,6 @@ function parseTime(field: string, label: string, clock: ZoneClock): ZonedInstant
   const plain = day >= 1 && day <= 28 && month >= 1 && month <= 12 && hour <= 23 && minute <= 59 && second <= 59;
   if (!plain && !isValidLocal({ year, month, day, hour, minute, second })) return `${label} time "${s}" is not a real date and time`;
   return clock.instant(year, month, day, (hour * 60 + minute) * 60 + second);
-}
-
-/** The same local time's second occurrence when `at` is before `minMs` and the time was repeated by a DST change. */
-function notBefore(at: ZonedInstant | null, minMs: number, timeZone: string): ZonedInstant | null {
-  if (at === null || at.epochMs >= minMs) return at;
-  const naive = at.epochMs + at.offsetMinutes * 60_000;
-  const later = offsetAt(timeZone, naive + 86_400_000);
-  const epochMs = naive - later * 60_000;
-  return epochMs >= minMs && offsetAt(timeZone, epochMs) === later ? { epochMs, offsetMinutes: later } : at;
 }
 
 /** The two digits at `at` as a number, or -1. */

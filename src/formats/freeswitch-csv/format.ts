@@ -2,7 +2,7 @@ import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { readDigits } from '../../core/digits.js';
 import { CalltrailError } from '../../core/errors.js';
 import { mapFreeswitchCause } from '../../core/hangup-causes.js';
-import { isoInZone, readStamp, toIso, ZoneClock } from '../../core/time.js';
+import { isoInZone, notBefore, readStamp, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
 import { splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -62,18 +62,12 @@ function direction(context: string | null, caller: string | null, destination: s
   return 'unknown';
 }
 
-interface Stamp {
-  epochMs: number;
-  iso: string;
-}
-
-function parseStamp(name: string, text: string, clock: ZoneClock, required: boolean): Stamp | null | string {
+function parseStamp(name: string, text: string, clock: ZoneClock, required: boolean): ZonedInstant | null | string {
   if (text === '') return required ? `${name} is empty` : null;
   const t = readStamp(text, '-');
   if (t === null) return `${name} "${text}" is not YYYY-MM-DD hh:mm:ss`;
   if (t === 'invalid') return `${name} "${text}" is not a real date and time`;
-  const z = clock.instant(t.year, t.month, t.day, (t.hour * 60 + t.minute) * 60 + t.second);
-  return { epochMs: z.epochMs, iso: toIso(z.epochMs, z.offsetMinutes) };
+  return clock.instant(t.year, t.month, t.day, (t.hour * 60 + t.minute) * 60 + t.second);
 }
 
 function parseSeconds(name: string, text: string): number | string {
@@ -92,10 +86,13 @@ function parseRecord(line: string, l: Layout, clock: ZoneClock): ParseResult {
   if (uuid === '') return { kind: 'error', error: 'uuid is empty' };
   const start = parseStamp('start_stamp', field(f, x.start_stamp), clock, true);
   if (typeof start === 'string') return { kind: 'error', error: start };
-  const answer = parseStamp('answer_stamp', field(f, x.answer_stamp), clock, false);
+  let answer = parseStamp('answer_stamp', field(f, x.answer_stamp), clock, false);
   if (typeof answer === 'string') return { kind: 'error', error: answer };
-  const end = parseStamp('end_stamp', field(f, x.end_stamp), clock, false);
+  let end = parseStamp('end_stamp', field(f, x.end_stamp), clock, false);
   if (typeof end === 'string') return { kind: 'error', error: end };
+  // The night the clocks go back, a later time can read earlier than the start: its second occurrence.
+  answer = notBefore(answer, start!.epochMs, clock.timeZone);
+  end = notBefore(end, answer?.epochMs ?? start!.epochMs, clock.timeZone);
   const duration = parseSeconds('duration', field(f, x.duration));
   if (typeof duration === 'string') return { kind: 'error', error: duration };
   const billsec = parseSeconds('billsec', field(f, x.billsec));
@@ -120,7 +117,7 @@ function parseRecord(line: string, l: Layout, clock: ZoneClock): ParseResult {
     cause = q850;
   }
 
-  const call: Call = emptyCall('freeswitch-csv', s.iso, line);
+  const call: Call = emptyCall('freeswitch-csv', toIso(s.epochMs, s.offsetMinutes), line);
   const caller = orNull(field(f, x.caller_id_number));
   const destination = orNull(field(f, x.destination_number));
   const context = orNull(field(f, x.context));
@@ -130,8 +127,8 @@ function parseRecord(line: string, l: Layout, clock: ZoneClock): ParseResult {
   call.callerName = orNull(field(f, x.caller_id_name));
   call.dialedNumber = destination;
   call.calledNumber = destination;
-  call.answeredAt = answered ? (answer?.iso ?? clock.iso(s.epochMs + (duration - billsec) * 1000)) : null;
-  call.endedAt = end?.iso ?? clock.iso(s.epochMs + duration * 1000);
+  call.answeredAt = answered ? (answer ? toIso(answer.epochMs, answer.offsetMinutes) : clock.iso(s.epochMs + (duration - billsec) * 1000)) : null;
+  call.endedAt = end ? toIso(end.epochMs, end.offsetMinutes) : clock.iso(s.epochMs + duration * 1000);
   call.talkSeconds = billsec;
   call.durationSeconds = duration;
   call.ringSeconds = answer !== null ? Math.max(0, Math.round((answer.epochMs - s.epochMs) / 1000)) : duration - billsec;
