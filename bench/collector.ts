@@ -14,6 +14,7 @@ import { generateCalls } from '../src/simulate/generate.js';
 // database has committed every record; the collector's peak memory is its VmHWM.
 
 const BIN = fileURLToPath(new URL('../../bin/calltrail.js', import.meta.url));
+const HEAP_MB = 224;
 
 export interface CollectorBenchResult {
   name: string;
@@ -67,7 +68,9 @@ export async function benchCollector(engine: 'postgres' | 'pglite', databaseUrl:
     ].join('\n'),
   );
   const store = databaseUrl ? ['--database', databaseUrl] : ['--data', join(dir, 'data')];
-  const child = spawn(process.execPath, [BIN, 'collect', '--config', config, ...store], {
+  // The heap budget a collector is deployed with (contrib/calltrail-collect.service): V8 otherwise
+  // lets garbage pile up to a fraction of the machine's memory before it collects it.
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, BIN, 'collect', '--config', config, ...store], {
     env: { ...process.env, CALLTRAIL_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -107,7 +110,7 @@ export async function benchCollector(engine: 'postgres' | 'pglite', databaseUrl:
       seconds: Math.round(seconds * 1000) / 1000,
       rowsPerSecond: Math.round(lines.length / seconds),
       peakRssMb: peakRssMb(child.pid!),
-      note: `${connections} concurrent TCP connections → journal (fsync every 100 ms) → parse → ${engine}; until the checkpoint covers every record`,
+      note: `${connections} concurrent TCP connections → journal (fsync every 100 ms) → parse → ${engine}; until the checkpoint covers every record; node --max-old-space-size=${HEAP_MB}`,
     };
   } finally {
     child.kill('SIGTERM');
