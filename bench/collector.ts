@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { getFormat } from '../src/formats/registry.js';
 import { generateCalls } from '../src/simulate/generate.js';
+import { freePort } from '../src/transports/transport.js';
 
 // End to end through a real collector process: 500 PBX connections push Siemens records at once
 // into `calltrail collect` (tcp-server source, journal with fsync every 100 ms), which stores them
@@ -26,13 +27,6 @@ export interface CollectorBenchResult {
   note: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function peakRssMb(pid: number): number {
   try {

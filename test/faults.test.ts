@@ -11,6 +11,7 @@ import { openDatabase, type Database } from '../src/store/database.js';
 import { createScratchDatabase } from '../src/store/scratch-database.js';
 import { BIN } from './support/cli.js';
 import { POSTGRES_URL } from './support/engines.js';
+import { freePort } from '../src/transports/transport.js';
 
 // Issue 5's faults, against the built `calltrail collect` and real PostgreSQL servers on loopback:
 // a collector killed with SIGKILL mid-stream, the database stopped for two minutes under a steady
@@ -27,13 +28,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** Distinct Siemens records (one call each), as the PBX prints them. */
 function records(count: number, seed: number): string[] {

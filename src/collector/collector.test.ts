@@ -10,6 +10,7 @@ import { connectSink, runSimulate, simulate } from '../simulate/simulator.js';
 import type { Database } from '../store/database.js';
 import { pgliteEngine, type TestStore } from '../../test/support/engines.js';
 import { startCollector, type RunningCollector } from './collector.js';
+import { freePort } from '../transports/transport.js';
 
 // The collector end to end on loopback: the simulator is the PBX, PGlite the store.
 
@@ -29,13 +30,6 @@ afterAll(async () => {
   for (const dir of journalDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 async function start(database: Database, raw: unknown): Promise<RunningCollector> {
   const config = configSchema.parse(raw);

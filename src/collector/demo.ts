@@ -5,6 +5,7 @@ import { switchSchema } from '../config/schema.js';
 import { logger } from '../core/log.js';
 import { getFormat } from '../formats/registry.js';
 import { simulate, START_COMMANDS, type RecordSink } from '../simulate/simulator.js';
+import { freePort } from '../transports/transport.js';
 
 // `calltrail serve` with no configuration at all: a clearly marked demo. Simulated PBXs of three
 // formats send a call every few seconds, as real ones do: two push to a TCP server source of ours,
@@ -28,13 +29,6 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A sink over a socket that stays open between calls. */
 function socketSink(socket: net.Socket): RecordSink {

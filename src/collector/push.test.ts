@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +12,7 @@ import { tokenDigest } from '../server/routes/ingest.js';
 import { connectSink, simulate } from '../simulate/simulator.js';
 import { pgliteEngine, type TestStore } from '../../test/support/engines.js';
 import { startPushCollector } from './push.js';
+import { freePort } from '../transports/transport.js';
 
 // A site collector pushing to a central server over real HTTP on loopback, the server on PGlite.
 
@@ -27,13 +27,6 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function siteConfig(pbxPort: number): Config {
   const dir = mkdtempSync(join(tmpdir(), 'calltrail-site-'));

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ReceivedRecord, ReceiveSink } from './transport.js';
+export { freePort } from './transport.js';
 
 // Helpers for the transport tests (real sockets on loopback). Not used by the product.
 
@@ -53,13 +54,6 @@ export async function endAndWait(socket: net.Socket): Promise<void> {
 }
 
 /** A free loopback TCP port (bound and released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let gcFn: (() => void) | null = null;
 

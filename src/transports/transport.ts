@@ -321,3 +321,12 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
 export function routeFor(routes: readonly CompiledRoute[], address: string): CompiledRoute | undefined {
   return routes.find((r) => r.match === null || addressIn(r.match, address));
 }
+
+/** A loopback port free right now (for the demo's PBXs and for tests). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

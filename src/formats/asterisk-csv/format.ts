@@ -2,7 +2,8 @@ import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { readDigits } from '../../core/digits.js';
 import { CalltrailError } from '../../core/errors.js';
 import { mapAsteriskDisposition } from '../../core/hangup-causes.js';
-import { isoInZone, notBefore, readStamp, toIso, ZoneClock, type ZonedInstant } from '../../core/time.js';
+import { isoInZone, notBefore, readStamp, toIso, ZoneClock } from '../../core/time.js';
+import { parseSeconds, parseStamp } from '../cdr-fields.js';
 import { splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -71,20 +72,6 @@ function direction(context: string | null, src: string | null, dst: string | nul
   if (srcExt) return 'outbound';
   if (dstExt) return 'inbound';
   return 'unknown';
-}
-
-function parseStamp(name: string, text: string, clock: ZoneClock, required: boolean): ZonedInstant | null | string {
-  if (text === '') return required ? `${name} is empty` : null;
-  const t = readStamp(text, '-');
-  if (t === null) return `${name} "${text}" is not YYYY-MM-DD hh:mm:ss`;
-  if (t === 'invalid') return `${name} "${text}" is not a real date and time`;
-  return clock.instant(t.year, t.month, t.day, (t.hour * 60 + t.minute) * 60 + t.second);
-}
-
-function parseSeconds(name: string, text: string): number | string {
-  if (text === '') return `${name} is empty`;
-  const n = text.length <= 9 ? readDigits(text, 0, text.length) : -1;
-  return n < 0 ? `${name} "${text}" is not a whole number of seconds` : n;
 }
 
 function parseRecord(line: string, layouts: readonly Layout[], clock: ZoneClock): ParseResult {
