@@ -47,107 +47,64 @@ for (const engine of [pgliteEngine, postgresEngine]) {
       rmSync(dir + '-overlap', { recursive: true, force: true });
     });
 
-    it('stores every record once through a database outage: no call twice, no raw record twice', async () => {
-      const { database } = store;
-      const row = await new SwitchesRepository(database).upsert({ name: 'pbx-outage', tenant: 'default', format: 'panasonic', timezone: 'Europe/London', dialPlan: {} });
-      const ingestor = new Ingestor(database, { collectorId: 'site-1', maxBatch: 10_000, maxDelayMs: 60_000 });
-      const stream = ingestor.openStream({ row, format: panasonic, dialPlan: {} }, 'pbx/serial');
+    // Without overlap one batch of all eight; with it batches of three, the next parsed while one is written.
+    for (const overlap of [false, true]) {
+      it(`stores every record once through a database outage: no call twice, no raw record twice${overlap ? ' (overlapping batches)' : ''}`, async () => {
+        const { database } = store;
+        const row = await new SwitchesRepository(database).upsert({ name: overlap ? 'pbx-outage-overlap' : 'pbx-outage', tenant: 'default', format: 'panasonic', timezone: 'Europe/London', dialPlan: {} });
+        const ingestor = new Ingestor(database, { collectorId: 'site-1', maxBatch: 10_000, maxDelayMs: 60_000 });
+        const stream = ingestor.openStream({ row, format: panasonic, dialPlan: {} }, 'pbx/serial');
 
-      // The database refuses the first two transactions.
-      let refusals = 2;
-      const transaction = database.transaction.bind(database);
-      database.transaction = async (fn) => {
-        if (refusals > 0) {
-          refusals--;
-          throw new Error('connection refused');
+        // The database refuses the first two transactions.
+        let refusals = 2;
+        const transaction = database.transaction.bind(database);
+        database.transaction = async (fn) => {
+          if (refusals > 0) {
+            refusals--;
+            throw new Error('connection refused');
+          }
+          return transaction(fn);
+        };
+        const restore = (): void => {
+          database.transaction = transaction;
+        };
+
+        const journal = await RecordJournal.open(overlap ? dir + '-overlap' : dir);
+        for (const [i, text] of LINES.entries()) await journal.append({ source: 'pbx/serial', receivedAt: Date.UTC(2026, 0, 14, 9, 0, i), text });
+        const batches: number[][] = [];
+        const consume = ingestConsumer(ingestor, () => stream);
+        const pump = new JournalPump(
+          journal,
+          (batch: JournalRecord[]) => {
+            batches.push(batch.map((r) => r.sequence));
+            return consume(batch);
+          },
+          { retry: { firstMs: 5, maxMs: 20 }, ...(overlap ? { maxBatch: 3, overlap: true } : {}) },
+        ).start();
+        await pump.whenDelivered(LINES.length);
+        await pump.stop();
+        await journal.close();
+        restore();
+
+        expect(refusals).toBe(0);
+        if (overlap) {
+          // Each batch committed in order; a failed one handed again whole.
+          expect(batches[0]).toEqual([1, 2, 3]);
+          expect([...new Set(batches.map((b) => b.join(',')))]).toEqual(['1,2,3', '4,5,6', '7,8']);
+        } else {
+          expect(batches).toEqual([1, 2, 3].map(() => [1, 2, 3, 4, 5, 6, 7, 8])); // the same batch, three times
         }
-        return transaction(fn);
-      };
-      const restore = (): void => {
-        database.transaction = transaction;
-      };
-
-      const journal = await RecordJournal.open(dir);
-      for (const [i, text] of LINES.entries()) await journal.append({ source: 'pbx/serial', receivedAt: Date.UTC(2026, 0, 14, 9, 0, i), text });
-      const batches: number[][] = [];
-      const consume = ingestConsumer(ingestor, () => stream);
-      const pump = new JournalPump(
-        journal,
-        (batch: JournalRecord[]) => {
-          batches.push(batch.map((r) => r.sequence));
-          return consume(batch);
-        },
-        { retry: { firstMs: 5, maxMs: 20 } },
-      ).start();
-      await pump.whenDelivered(LINES.length);
-      await pump.stop();
-      await journal.close();
-      restore();
-
-      expect(refusals).toBe(0);
-      expect(batches).toEqual([1, 2, 3].map(() => [1, 2, 3, 4, 5, 6, 7, 8])); // the same batch, three times
-      const calls = await database.db.selectFrom('calls').select(['raw', 'extension']).where('switch_id', '=', row.id).orderBy('started_at').orderBy('raw').execute();
-      expect(calls.map((c) => c.extension)).toEqual(['201', '202', '202', '202', '207']);
-      const raw = await database.db.selectFrom('raw_records').select(['sequence', 'status', 'collector_id']).where('switch_id', '=', row.id).orderBy('sequence').execute();
-      expect(raw.map((r) => [Number(r.sequence), r.status, r.collector_id])).toEqual([
-        [1, 'skipped', 'site-1'],
-        [2, 'skipped', 'site-1'],
-        [7, 'failed', 'site-1'],
-      ]);
-      expect(ingestor.stats).toMatchObject({ records: 8, inserted: 5, failed: 1, skipped: 2 });
-    }, 60_000);
-
-    it('with overlap (the next batch parsed while one is written), an outage still stores every record once', async () => {
-      const { database } = store;
-      const row = await new SwitchesRepository(database).upsert({ name: 'pbx-outage-overlap', tenant: 'default', format: 'panasonic', timezone: 'Europe/London', dialPlan: {} });
-      const ingestor = new Ingestor(database, { collectorId: 'site-1', maxBatch: 10_000, maxDelayMs: 60_000 });
-      const stream = ingestor.openStream({ row, format: panasonic, dialPlan: {} }, 'pbx/serial');
-
-      // The database refuses the first two transactions.
-      let refusals = 2;
-      const transaction = database.transaction.bind(database);
-      database.transaction = async (fn) => {
-        if (refusals > 0) {
-          refusals--;
-          throw new Error('connection refused');
-        }
-        return transaction(fn);
-      };
-      const restore = (): void => {
-        database.transaction = transaction;
-      };
-
-      const journal = await RecordJournal.open(dir + '-overlap');
-      for (const [i, text] of LINES.entries()) await journal.append({ source: 'pbx/serial', receivedAt: Date.UTC(2026, 0, 14, 9, 0, i), text });
-      const batches: number[][] = [];
-      const consume = ingestConsumer(ingestor, () => stream);
-      const pump = new JournalPump(
-        journal,
-        (batch: JournalRecord[]) => {
-          batches.push(batch.map((r) => r.sequence));
-          return consume(batch);
-        },
-        { retry: { firstMs: 5, maxMs: 20 }, maxBatch: 3, overlap: true },
-      ).start();
-      await pump.whenDelivered(LINES.length);
-      await pump.stop();
-      await journal.close();
-      restore();
-
-      expect(refusals).toBe(0);
-      // Batches of three, each committed in order; a failed one handed again whole.
-      expect(batches[0]).toEqual([1, 2, 3]);
-      expect([...new Set(batches.map((b) => b.join(',')))]).toEqual(['1,2,3', '4,5,6', '7,8']);
-      const calls = await database.db.selectFrom('calls').select(['raw', 'extension']).where('switch_id', '=', row.id).orderBy('started_at').orderBy('raw').execute();
-      expect(calls.map((c) => c.extension)).toEqual(['201', '202', '202', '202', '207']);
-      const raw = await database.db.selectFrom('raw_records').select(['sequence', 'status', 'collector_id']).where('switch_id', '=', row.id).orderBy('sequence').execute();
-      expect(raw.map((r) => [Number(r.sequence), r.status, r.collector_id])).toEqual([
-        [1, 'skipped', 'site-1'],
-        [2, 'skipped', 'site-1'],
-        [7, 'failed', 'site-1'],
-      ]);
-      expect(ingestor.stats).toMatchObject({ records: 8, inserted: 5, failed: 1, skipped: 2 });
-    }, 60_000);
+        const calls = await database.db.selectFrom('calls').select(['raw', 'extension']).where('switch_id', '=', row.id).orderBy('started_at').orderBy('raw').execute();
+        expect(calls.map((c) => c.extension)).toEqual(['201', '202', '202', '202', '207']);
+        const raw = await database.db.selectFrom('raw_records').select(['sequence', 'status', 'collector_id']).where('switch_id', '=', row.id).orderBy('sequence').execute();
+        expect(raw.map((r) => [Number(r.sequence), r.status, r.collector_id])).toEqual([
+          [1, 'skipped', 'site-1'],
+          [2, 'skipped', 'site-1'],
+          [7, 'failed', 'site-1'],
+        ]);
+        expect(ingestor.stats).toMatchObject({ records: 8, inserted: 5, failed: 1, skipped: 2 });
+      }, 60_000);
+    }
 
     it('does not parse a damaged record, and reports it', async () => {
       const { database } = store;

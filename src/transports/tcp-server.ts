@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { CalltrailError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import {
   addressIn,
@@ -13,6 +12,7 @@ import {
   type Route,
   type Transport,
   type TransportStatus,
+  listening,
 } from './transport.js';
 
 // Push mode: PBXs connect to us (seeds 002, 003). One listener serves many PBXs at once; each
@@ -138,14 +138,7 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
     log.error({ listener: listenAddress, err: errorText(err) }, 'listener failed');
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: Error): void => reject(new CalltrailError('TRANSPORT', `cannot listen on ${listenAddress}: ${errorText(err)}`));
-    server.once('error', fail);
-    server.listen(options.port, options.host, () => {
-      server.off('error', fail);
-      resolve();
-    });
-  });
+  await listening(server, listenAddress, (done) => server.listen(options.port, options.host, done));
   status.connected = true;
   const bound = server.address() as net.AddressInfo;
   log.info({ listener: peerUrl('tcp', bound.address, bound.port) }, 'listening');

@@ -330,3 +330,15 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** Binds a server or socket; rejects with a TRANSPORT error naming the address when it cannot. */
+export function listening(target: NodeJS.EventEmitter, listenAddress: string, bind: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: Error): void => reject(new CalltrailError('TRANSPORT', `cannot listen on ${listenAddress}: ${errorText(err)}`));
+    target.once('error', fail);
+    bind(() => {
+      target.off('error', fail);
+      resolve();
+    });
+  });
+}

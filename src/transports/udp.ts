@@ -1,6 +1,5 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { CalltrailError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import {
   addressIn,
@@ -14,6 +13,7 @@ import {
   type Route,
   type Transport,
   type TransportStatus,
+  listening,
 } from './transport.js';
 
 // Records in UDP datagrams. A datagram holds one or several records; with line framing the end of a
@@ -112,14 +112,7 @@ export async function startUdp(options: UdpOptions): Promise<UdpTransport> {
     log.error({ listener: listenAddress, err: errorText(err) }, 'UDP socket failed');
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: Error): void => reject(new CalltrailError('TRANSPORT', `cannot listen on ${listenAddress}: ${errorText(err)}`));
-    socket.once('error', fail);
-    socket.bind(options.port, options.host, () => {
-      socket.off('error', fail);
-      resolve();
-    });
-  });
+  await listening(socket, listenAddress, (done) => socket.bind(options.port, options.host, done));
   status.connected = true;
   const bound = socket.address();
   log.info({ listener: `udp://${bound.address}:${bound.port}` }, 'listening');

@@ -2,8 +2,8 @@ import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { readDigits } from '../../core/digits.js';
 import { CalltrailError } from '../../core/errors.js';
 import { mapAsteriskDisposition } from '../../core/hangup-causes.js';
-import { isoInZone, notBefore, readStamp, toIso, ZoneClock } from '../../core/time.js';
-import { parseSeconds, parseStamp } from '../cdr-fields.js';
+import { isoInZone, readStamp, toIso, ZoneClock } from '../../core/time.js';
+import { parseSeconds, readCallTimes } from '../cdr-fields.js';
 import { splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -81,15 +81,9 @@ function parseRecord(line: string, layouts: readonly Layout[], clock: ZoneClock)
   const l = f.length === layouts[0]!.columns.length ? layouts[0] : layouts.find((x) => x.columns.length === f.length);
   if (!l) return { kind: 'error', error: `expected ${layouts.map((x) => x.columns.length).sort((a, b) => a - b).join(' or ')} fields, found ${f.length}` };
   const x = l.at;
-  const start = parseStamp('start', field(f, x.start), clock, true);
-  if (typeof start === 'string') return { kind: 'error', error: start };
-  let answer = parseStamp('answer', field(f, x.answer), clock, false);
-  if (typeof answer === 'string') return { kind: 'error', error: answer };
-  let end = parseStamp('end', field(f, x.end), clock, false);
-  if (typeof end === 'string') return { kind: 'error', error: end };
-  // The night the clocks go back, a later time can read earlier than the start: its second occurrence.
-  answer = notBefore(answer, start!.epochMs, clock.timeZone);
-  end = notBefore(end, answer?.epochMs ?? start!.epochMs, clock.timeZone);
+  const times = readCallTimes(clock, ['start', field(f, x.start)], ['answer', field(f, x.answer)], ['end', field(f, x.end)]);
+  if (typeof times === 'string') return { kind: 'error', error: times };
+  const { start, answer, end } = times;
   const duration = parseSeconds('duration', field(f, x.duration));
   if (typeof duration === 'string') return { kind: 'error', error: duration };
   const billsec = parseSeconds('billsec', field(f, x.billsec));
@@ -98,12 +92,12 @@ function parseRecord(line: string, layouts: readonly Layout[], clock: ZoneClock)
   const dispositionText = field(f, x.disposition);
   const mapped = mapAsteriskDisposition(dispositionText);
   if (!mapped) return { kind: 'error', error: `disposition "${dispositionText}" is not ANSWERED, NO ANSWER, BUSY, FAILED or CONGESTION` };
-  if (end !== null && end.epochMs < start!.epochMs) return { kind: 'error', error: `end ${field(f, x.end)} is before start ${field(f, x.start)}` };
+  if (end !== null && end.epochMs < start.epochMs) return { kind: 'error', error: `end ${field(f, x.end)} is before start ${field(f, x.start)}` };
   const sequenceText = field(f, x.sequence);
   const sequence = sequenceText === '' ? null : readDigits(sequenceText, 0, Math.min(sequenceText.length, 10));
   if (sequence !== null && (sequence < 0 || sequenceText.length > 10)) return { kind: 'error', error: `sequence "${sequenceText}" is not a number` };
 
-  const s = start!;
+  const s = start;
   const call: Call = emptyCall('asterisk-csv', toIso(s.epochMs, s.offsetMinutes), line);
   const src = orNull(field(f, x.src));
   const dst = orNull(field(f, x.dst));

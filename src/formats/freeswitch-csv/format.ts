@@ -2,8 +2,8 @@ import { emptyCall, type Call, type Direction } from '../../core/call.js';
 import { readDigits } from '../../core/digits.js';
 import { CalltrailError } from '../../core/errors.js';
 import { mapFreeswitchCause } from '../../core/hangup-causes.js';
-import { isoInZone, notBefore, readStamp, toIso, ZoneClock } from '../../core/time.js';
-import { parseSeconds, parseStamp } from '../cdr-fields.js';
+import { isoInZone, readStamp, toIso, ZoneClock } from '../../core/time.js';
+import { parseSeconds, readCallTimes } from '../cdr-fields.js';
 import { splitCsv } from '../../framing/csv.js';
 import type { Format, ParseContext, ParseResult, SimulatedCall } from '../format.js';
 
@@ -71,21 +71,15 @@ function parseRecord(line: string, l: Layout, clock: ZoneClock): ParseResult {
   const x = l.at;
   const uuid = field(f, x.uuid);
   if (uuid === '') return { kind: 'error', error: 'uuid is empty' };
-  const start = parseStamp('start_stamp', field(f, x.start_stamp), clock, true);
-  if (typeof start === 'string') return { kind: 'error', error: start };
-  let answer = parseStamp('answer_stamp', field(f, x.answer_stamp), clock, false);
-  if (typeof answer === 'string') return { kind: 'error', error: answer };
-  let end = parseStamp('end_stamp', field(f, x.end_stamp), clock, false);
-  if (typeof end === 'string') return { kind: 'error', error: end };
-  // The night the clocks go back, a later time can read earlier than the start: its second occurrence.
-  answer = notBefore(answer, start!.epochMs, clock.timeZone);
-  end = notBefore(end, answer?.epochMs ?? start!.epochMs, clock.timeZone);
+  const times = readCallTimes(clock, ['start_stamp', field(f, x.start_stamp)], ['answer_stamp', field(f, x.answer_stamp)], ['end_stamp', field(f, x.end_stamp)]);
+  if (typeof times === 'string') return { kind: 'error', error: times };
+  const { start, answer, end } = times;
   const duration = parseSeconds('duration', field(f, x.duration));
   if (typeof duration === 'string') return { kind: 'error', error: duration };
   const billsec = parseSeconds('billsec', field(f, x.billsec));
   if (typeof billsec === 'string') return { kind: 'error', error: billsec };
   if (billsec > duration) return { kind: 'error', error: `billsec ${billsec} exceeds duration ${duration}` };
-  const s = start!;
+  const s = start;
   if (end !== null && end.epochMs < s.epochMs) return { kind: 'error', error: `end_stamp ${field(f, x.end_stamp)} is before start_stamp ${field(f, x.start_stamp)}` };
   const answered = answer !== null || billsec > 0;
   const causeName = field(f, x.hangup_cause);
