@@ -9,7 +9,9 @@ import { importFile } from '../src/cli/import.js';
 import { HEADER as CDRSTATS_HEADER, cdrstatsCsv } from '../src/formats/cdrstats-csv/format.js';
 import type { Format, ParseContext } from '../src/formats/format.js';
 import { allFormats } from '../src/formats/registry.js';
+import { createFramer } from '../src/framing/framer.js';
 import { generateCalls } from '../src/simulate/generate.js';
+import { frameRecord } from '../src/simulate/simulator.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { createScratchDatabase } from '../src/store/scratch-database.js';
@@ -154,9 +156,19 @@ async function benchImport(engine: 'pglite' | 'postgres', file: string): Promise
   log(`import ${engine}: ${result.rowsPerSecond} rows/s (${result.seconds} s); raw COPY ${result.baseline!.rowsPerSecond} rows/s; ratio ${result.ratioToBaseline}; peak RSS ${result.peakRssMb} MB`);
 }
 
+/** The records as a transport hands them to the parser: framed on the wire, read in 64 KB chunks, cut by the format's framer. */
+function framedRecords(format: Format, rendered: string[]): string[] {
+  const stream = rendered.map((r) => frameRecord(format.framing, r)).join('');
+  const framer = createFramer(format.framing);
+  const records: string[] = [];
+  for (let at = 0; at < stream.length; at += 65536) for (const r of framer.push(stream.slice(at, at + 65536))) records.push(r.text);
+  for (const r of framer.end()) records.push(r.text);
+  return records;
+}
+
 function benchParse(format: Format): void {
   const sims = generateCalls({ count: PARSE_RECORDS, seed: 3 });
-  const records = sims.flatMap((s) => format.render(s, CTX));
+  const records = framedRecords(format, sims.flatMap((s) => format.render(s, CTX)));
   const runOnce = (): number => {
     const parser = format.createParser(CTX);
     const t0 = process.hrtime.bigint();

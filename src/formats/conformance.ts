@@ -7,6 +7,7 @@ import type { Call } from '../core/call.js';
 import { DIRECTIONS, DISPOSITIONS } from '../core/call.js';
 import { createFramer } from '../framing/framer.js';
 import { generateCalls } from '../simulate/generate.js';
+import { frameRecord } from '../simulate/simulator.js';
 import { detectFormat } from './detect.js';
 import type { Format, ParseContext, ParseResult } from './format.js';
 import { mergeLegs } from './legs.js';
@@ -106,7 +107,7 @@ export const conformance = {
   renderRoundTrips(format: Format): void {
     const step = (format.startPrecisionSeconds ?? 1) * 1000;
     const sims = generateCalls({ count: 200, seed: 7 }).map((s) => ({ ...s, startedAtMs: Math.floor(s.startedAtMs / step) * step }));
-    const text = sims.map((s) => format.render(s, CTX).map((r) => r + '\r\n').join('')).join('');
+    const text = sims.map((s) => format.render(s, CTX).map((r) => frameRecord(format.framing, r)).join('')).join('');
     const parsed = parseAll(format, text, CTX);
     expect(parsed.results.filter((r) => r.kind === 'error')).toEqual([]);
     // A multi-leg format renders some calls as several legs: they are compared as logical calls.

@@ -7,6 +7,7 @@ import { describeConformance, frame, parseAll } from '../conformance.js';
 import type { ParseContext, ParseResult } from '../format.js';
 import { sampleRecords } from '../sample.js';
 import { necNeax } from './format.js';
+import { frameRecord } from '../../simulate/simulator.js';
 import { renderRecord, type Family } from './render.js';
 
 
@@ -375,7 +376,7 @@ describe('nec-neax render', () => {
 
   for (const family of ['normal', 'extended', 'flexible'] as const satisfies readonly Family[]) {
     it(`parses back ${family} records`, () => {
-      const text = sims.map((s) => renderRecord(s, london, family) + '\r\n').join('');
+      const text = sims.map((s) => frameRecord(necNeax.framing, renderRecord(s, london, family)) + '\r\n').join('');
       const { calls, results } = parseAll(necNeax, text, london);
       expect(results.filter((r) => r.kind !== 'call')).toEqual([]);
       calls.forEach((call, i) => {
@@ -391,10 +392,10 @@ describe('nec-neax render', () => {
     });
   }
 
-  it('prints a 130-character normal record framed by STX and ETX', () => {
+  it('prints a 130-character normal record, framed by STX and ETX on the wire', () => {
     const record = necNeax.render(sims[0]!, london)[0]!;
-    expect(record[0]).toBe(STX);
-    expect(record.at(-1)).toBe(ETX);
-    expect(record).toHaveLength(132);
+    expect(record).toHaveLength(130);
+    expect(record).toMatch(/^0!K[ABE]/);
+    expect(frameRecord(necNeax.framing, record)).toBe(STX + record + ETX);
   });
 });

@@ -2,14 +2,11 @@ import { isoInZone } from '../../core/time.js';
 import type { ParseContext, SimulatedCall } from '../format.js';
 import { COL, EXTENDED_LENGTH, NORMAL_LENGTH } from './columns.js';
 
-// What a NEAX prints for a simulated call, framed STX … ETX. The switch prints only answered calls,
+// What a NEAX prints for a simulated call (the message between STX and ETX). The switch prints only answered calls,
 // timed from answer; an unanswered simulated call is printed with no time between start and end
 // so that the simulator still has one record per call.
 
 export type Family = 'normal' | 'extended' | 'flexible';
-
-const STX = '\u0002';
-const ETX = '\u0003';
 
 /** The switch's wall clock at an instant: YYYY, MM, DD, hh, mm, ss. */
 function wallClock(epochMs: number, timeZone: string): string[] {
@@ -81,10 +78,9 @@ function renderFlexible(sim: SimulatedCall, ctx: ParseContext, startMs: number, 
   }
 }
 
-/** One record for the call, with its STX and ETX (joined into one flat string, as read from a socket). */
+/** One record for the call, without its STX and ETX (which the simulator adds on the wire, and the framer strips). */
 export function renderRecord(sim: SimulatedCall, ctx: ParseContext, family: Family = 'normal'): string {
   const startMs = sim.startedAtMs;
   const endMs = startMs + (sim.answered ? sim.talkSeconds : 0) * 1000;
-  const body = family === 'flexible' ? renderFlexible(sim, ctx, startMs, endMs) : renderColumns(sim, ctx, family === 'extended', startMs, endMs);
-  return [STX, body, ETX].join('');
+  return family === 'flexible' ? renderFlexible(sim, ctx, startMs, endMs) : renderColumns(sim, ctx, family === 'extended', startMs, endMs);
 }
