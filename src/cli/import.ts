@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { DialPlan } from '../config/schema.js';
 import { CalltrailError } from '../core/errors.js';
 import { isValidTimeZone } from '../core/time.js';
+import type { Format } from '../formats/format.js';
 import { getFormat } from '../formats/registry.js';
 import { Ingestor, type CallPricer } from '../pipeline/ingest.js';
 import { Pricing } from '../pipeline/pricing.js';
@@ -16,6 +17,8 @@ import { loadConfigFrom, withStore, type StoreFlags } from './common.js';
 
 export interface ImportOptions {
   format: string;
+  /** The configured switch's Format (its own column order or definition); default: the registry's format of that id. */
+  switchFormat?: Format | undefined;
   switchName: string;
   /** For a switch not known yet. */
   timeZone?: string | undefined;
@@ -37,7 +40,7 @@ const IMPORT_BATCH = 10_000;
 
 /** Imports a file of records into the store; rejected records stay in the journal with their errors. */
 export async function importFile(database: Database, file: string, options: ImportOptions): Promise<ImportSummary> {
-  const format = getFormat(options.format);
+  const format = options.switchFormat?.id === options.format ? options.switchFormat : getFormat(options.format);
   const size = fileSize(file);
   const repo = new SwitchesRepository(database);
   let row = await repo.findByName(ALL_TENANTS, options.switchName);
@@ -116,10 +119,11 @@ export function registerImport(program: Command): void {
       fileSize(file);
       const loaded = loadConfigFrom(flags);
       const summary = await withStore(loaded, 'calltrail import', async (database) => {
-        await syncSwitches(database, loaded.config, { configFile: loaded.file });
+        const switches = await syncSwitches(database, loaded.config, { configFile: loaded.file });
         const configured = loaded.config.switches.find((s) => s.name === flags.switch);
         return importFile(database, file, {
           format: flags.format,
+          switchFormat: switches.get(flags.switch)?.format,
           switchName: flags.switch,
           timeZone: flags.tz,
           tenant: flags.tenant,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Call } from '../core/call.js';
 import { CalltrailError } from '../core/errors.js';
 import { isValidTimeZone } from '../core/time.js';
+import { COLUMN_FORMATS, COLUMN_NAME_RE, columnsFormat } from '../config/schema.js';
 import { loadFormatFile } from '../formats/declarative/load.js';
 import { detectFormat } from '../formats/detect.js';
 import type { Format, ParseContext, ParseResult } from '../formats/format.js';
@@ -16,6 +17,10 @@ import { fileSize } from '../transports/file.js';
 interface ParseFlags {
   format: string;
   formatFile?: string;
+  /** asterisk-csv / freeswitch-csv: a cdr_custom mapping or cdr_csv template, as in a switch's config. */
+  template?: string;
+  /** asterisk-csv / freeswitch-csv: the column names in order. */
+  columns?: string[];
   tz: string;
   refDate?: string;
   mergeLegs?: boolean;
@@ -64,6 +69,25 @@ async function withHead(input: AsyncIterable<string>): Promise<{ head: string; c
   return { head: first.join(''), chunks: all() };
 }
 
+/** The format --template or --columns make, checked as a switch's `template`/`columns` are; null without them. */
+function columnsOption(flags: ParseFlags): Format | null {
+  if (flags.template === undefined && flags.columns === undefined) return null;
+  const option = flags.template !== undefined ? '--template' : '--columns';
+  if (flags.template !== undefined && flags.columns !== undefined) throw new CalltrailError('USAGE', '--template: give --template or --columns, not both');
+  if (flags.formatFile !== undefined) throw new CalltrailError('USAGE', `${option}: give --format-file or ${option}, not both`);
+  if (!(COLUMN_FORMATS as readonly string[]).includes(flags.format)) {
+    throw new CalltrailError('USAGE', `${option}: give --format ${COLUMN_FORMATS.join(' or --format ')}`);
+  }
+  const badName = flags.columns?.find((c) => !COLUMN_NAME_RE.test(c));
+  if (badName !== undefined) throw new CalltrailError('USAGE', `--columns: "${badName}" is not a column name (letters, digits and "_")`);
+  try {
+    return columnsFormat({ format: flags.format, template: flags.template, columns: flags.columns });
+  } catch (err) {
+    if (err instanceof CalltrailError && err.code === 'CONFIG_INVALID') throw new CalltrailError('USAGE', `${option}: ${(err.details as { message: string }[])[0]!.message}`);
+    throw err;
+  }
+}
+
 export async function runParse(file: string | undefined, flags: ParseFlags): Promise<void> {
   if (!isValidTimeZone(flags.tz)) throw new CalltrailError('USAGE', `--tz: unknown time zone "${flags.tz}"`);
   if (flags.refDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.refDate)) {
@@ -72,8 +96,8 @@ export async function runParse(file: string | undefined, flags: ParseFlags): Pro
   if (flags.formatFile !== undefined && flags.format !== 'auto') {
     throw new CalltrailError('USAGE', '--format-file: give --format or --format-file, not both');
   }
-  // A declarative definition is loaded (and its problems listed) before any input is read.
-  const declared = flags.formatFile !== undefined ? loadFormatFile(flags.formatFile) : null;
+  // A declarative definition or a column order is loaded (and its problems listed) before any input is read.
+  const declared = columnsOption(flags) ?? (flags.formatFile !== undefined ? loadFormatFile(flags.formatFile) : null);
   const fromFile = file !== undefined && file !== '-';
   if (fromFile) fileSize(file);
   const input = fromFile ? createReadStream(file, { encoding: 'utf8' }) : process.stdin.setEncoding('utf8');
@@ -129,6 +153,8 @@ export function registerParse(program: Command): void {
     .argument('[file]', 'the file to read; - or nothing for standard input')
     .option('--format <id>', 'format id, or auto to detect it', 'auto')
     .option('--format-file <file>', 'a declarative format definition (YAML) to read the records with, instead of --format')
+    .option('--template <text>', 'asterisk-csv: a cdr_custom.conf mapping line; freeswitch-csv: a cdr_csv.conf.xml template (the column order to read)')
+    .option('--columns <names>', 'asterisk-csv / freeswitch-csv: the column names in order, comma-separated', (v: string) => v.split(',').map((c) => c.trim()))
     .option('--tz <iana>', "the switch's time zone", 'UTC')
     .option('--ref-date <YYYY-MM-DD>', 'the day the records were received (for formats whose dates have no year)')
     .option('--merge-legs', 'one object per logical call (its legs listed under "legs") for multi-leg CDR formats')

@@ -105,3 +105,54 @@ describe('listener checks', () => {
     }
   });
 });
+
+describe('column orders (columns / template)', () => {
+  const problemsOf = (lines: string[]): unknown => {
+    try {
+      loadConfig({ file: write('columns.yaml', ['switches:', ...lines].join('\n') + '\n'), env: {} });
+    } catch (err) {
+      return (err as CalltrailError).details;
+    }
+    return [];
+  };
+
+  it('takes a cdr_custom mapping or a FreeSWITCH template, and a list of names', () => {
+    const { config } = loadConfig({
+      file: write(
+        'columns-ok.yaml',
+        [
+          'switches:',
+          `  - { name: a, format: asterisk-csv, template: '\${CSV_QUOTE(\${CDR(src)})},\${CDR(start)},\${CDR(duration)},\${CDR(billsec)},\${CDR(disposition)}' }`,
+          `  - { name: b, format: freeswitch-csv, columns: [uuid, start_stamp, duration, billsec, department] }`,
+        ].join('\n'),
+      ),
+      env: {},
+    });
+    expect(config.switches.map((s) => [s.template, s.columns])).toEqual([
+      ['${CSV_QUOTE(${CDR(src)})},${CDR(start)},${CDR(duration)},${CDR(billsec)},${CDR(disposition)}', undefined],
+      [undefined, ['uuid', 'start_stamp', 'duration', 'billsec', 'department']],
+    ]);
+  });
+
+  it('names the switch, the key and the missing columns', () => {
+    expect(
+      problemsOf([
+        '  - { name: a, format: asterisk-csv, template: "${CDR(start)},${CDR(duration)},${CDR(billsec)},${CDR(disposition)}" }',
+        '  - { name: b, format: freeswitch-csv, template: "${uuid},${start_stamp},${duration},${billsec}" }',
+        '  - { name: c, format: panasonic, template: "${CDR(start)}" }',
+        '  - { name: d, format: asterisk-csv, template: "${CDR(start)},${CDR(duration)},${CDR(disposition)}" }',
+        '  - { name: e, format: freeswitch-csv, columns: [uuid, start_stamp, duration], template: "${uuid}" }',
+        '  - { name: f, formatFile: ./pbx.yaml, columns: [uuid] }',
+        '  - { name: g, format: freeswitch-csv, columns: [uuid, start_stamp, duration] }',
+        '  - { name: h, format: freeswitch-csv, template: "uuid,start_stamp" }',
+      ]),
+    ).toEqual([
+      { path: 'switches[2].template', message: 'template is only for format asterisk-csv or freeswitch-csv, not format panasonic' },
+      { path: 'switches[3].template', message: 'asterisk-csv columns lack billsec' },
+      { path: 'switches[4].template', message: 'give either columns or template, not both' },
+      { path: 'switches[5].columns', message: 'columns is only for format asterisk-csv or freeswitch-csv, not a formatFile definition' },
+      { path: 'switches[6].columns', message: 'freeswitch-csv template lacks ${billsec}' },
+      { path: 'switches[7].template', message: 'found no ${variable} columns in the template' },
+    ]);
+  });
+});

@@ -3,6 +3,10 @@ import { hasFormat } from '../formats/registry.js';
 import { isValidTimeZone } from '../core/time.js';
 import { isAddressOrCidr } from '../transports/transport.js';
 import { sqlPullSourceSchema } from '../sources/sql-pull/config.js';
+import { CalltrailError } from '../core/errors.js';
+import { asteriskCsvFormat, columnsFromCustomTemplate } from '../formats/asterisk-csv/format.js';
+import { columnsFromTemplate, freeswitchCsvFormat } from '../formats/freeswitch-csv/format.js';
+import type { Format } from '../formats/format.js';
 
 // The one typed schema of calltrail.yaml. Unknown keys are errors, so a typo is listed, not ignored.
 
@@ -149,6 +153,74 @@ export const sourceSchema = z.discriminatedUnion('type', [
   sqlPullSourceSchema,
 ]);
 
+/** A name in a switch's `columns`: a cdr_custom CDR variable or a FreeSWITCH channel variable. */
+export const COLUMN_NAME_RE = /^[A-Za-z0-9_]+$/;
+
+/** The formats whose column order a switch's `columns` or `template` sets. */
+export const COLUMN_FORMATS = ['asterisk-csv', 'freeswitch-csv'] as const;
+type ColumnFormat = (typeof COLUMN_FORMATS)[number];
+const isColumnFormat = (id: string | undefined): id is ColumnFormat => (COLUMN_FORMATS as readonly string[]).includes(id ?? '');
+
+/** What `columns`/`template` select: the format and the order of its columns. */
+export interface ColumnChoice {
+  format?: string | undefined;
+  formatFile?: string | undefined;
+  columns?: readonly string[] | undefined;
+  template?: string | undefined;
+}
+
+type ColumnKey = 'columns' | 'template';
+
+/** A wrong use of the keys themselves: both given, or given for another format. */
+function keyProblem(choice: ColumnChoice): { key: ColumnKey; message: string } | null {
+  const keys = (['columns', 'template'] as const).filter((k) => choice[k] !== undefined);
+  if (keys.length === 2) return { key: 'template', message: 'give either columns or template, not both' };
+  const key = keys[0];
+  // An unknown format is reported on its own key.
+  if (key === undefined || isColumnFormat(choice.format) || (choice.format !== undefined && !hasFormat(choice.format))) return null;
+  const what = choice.format !== undefined ? `format ${choice.format}` : 'a formatFile definition';
+  return { key, message: `${key} is only for format asterisk-csv or freeswitch-csv, not ${what}` };
+}
+
+/** The format the columns make, or why they cannot make one; null when the switch sets neither key. */
+function build(choice: ColumnChoice): { key: ColumnKey; format: Format } | { key: ColumnKey; error: string } | null {
+  const key = choice.template !== undefined ? 'template' : choice.columns !== undefined ? 'columns' : null;
+  if (key === null || !isColumnFormat(choice.format)) return null;
+  const asterisk = choice.format === 'asterisk-csv';
+  const columns = choice.template === undefined ? choice.columns! : asterisk ? columnsFromCustomTemplate(choice.template) : columnsFromTemplate(choice.template);
+  if (columns.length === 0) {
+    return { key, error: asterisk ? 'found no ${CDR(name)} columns in the cdr_custom mapping' : 'found no ${variable} columns in the template' };
+  }
+  try {
+    return { key, format: asterisk ? asteriskCsvFormat(columns) : freeswitchCsvFormat(columns) };
+  } catch (err) {
+    // The factories name the required columns that are missing.
+    if (err instanceof CalltrailError && err.code === 'CONFIG_INVALID') return { key, error: err.message };
+    throw err;
+  }
+}
+
+/** Problems of a switch's `columns`/`template`, each with the key it belongs to. */
+export function columnProblems(choice: ColumnChoice): { key: ColumnKey; message: string }[] {
+  const wrong = keyProblem(choice);
+  if (wrong) return [wrong];
+  const result = build(choice);
+  return result && 'error' in result ? [{ key: result.key, message: result.error }] : [];
+}
+
+/**
+ * The format a switch's `columns` or `template` make (asterisk-csv in a cdr_custom order,
+ * freeswitch-csv for a cdr_csv template), or null when it sets neither. A problem is thrown as
+ * CONFIG_INVALID whose details hold it under the key's name (`template`, `columns`).
+ */
+export function columnsFormat(choice: ColumnChoice): Format | null {
+  const wrong = keyProblem(choice);
+  const result = wrong ? { key: wrong.key, error: wrong.message } : build(choice);
+  if (result === null) return null;
+  if ('format' in result) return result.format;
+  throw new CalltrailError('CONFIG_INVALID', `${result.key}: ${result.error}`, [{ path: result.key, message: result.error }]);
+}
+
 export const switchSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
@@ -157,12 +229,19 @@ export const switchSchema = z
     formatFile: z.string().min(1).optional(),
     timezone: z.string().refine(isValidTimeZone, { error: (iss) => `unknown time zone "${String(iss.input)}"` }).default('UTC'),
     dialPlan: dialPlanSchema.default({}),
+    /** asterisk-csv / freeswitch-csv: the site's column order, by name (cdr_custom / cdr_csv template variables). */
+    columns: z.array(z.string().regex(COLUMN_NAME_RE, 'expected a column name (letters, digits and "_")')).min(1).optional(),
+    /** asterisk-csv / freeswitch-csv: the line as written in cdr_custom.conf / cdr_csv.conf.xml; its columns are read from it. */
+    template: z.string().min(1).optional(),
     sources: z.array(sourceSchema).default([]),
   })
   .strict()
   .refine((s) => (s.format === undefined) !== (s.formatFile === undefined), {
     message: 'give either format or formatFile',
     path: ['format'],
+  })
+  .superRefine((s, ctx) => {
+    for (const p of columnProblems(s)) ctx.addIssue({ code: 'custom', message: p.message, path: [p.key] });
   });
 
 export const configSchema = z

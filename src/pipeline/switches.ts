@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigProblem } from '../config/load.js';
-import type { Config, SourceConfig, SwitchConfig } from '../config/schema.js';
+import { columnProblems, columnsFormat, type Config, type SourceConfig, type SwitchConfig } from '../config/schema.js';
 import { CalltrailError } from '../core/errors.js';
 import { readDefinitionFile } from '../formats/declarative/load.js';
 import type { Format } from '../formats/format.js';
@@ -15,8 +15,9 @@ export interface SwitchFormatOptions {
 }
 
 /**
- * The format of every configured switch: a built-in one by id, or a declarative definition loaded
- * from `formatFile`. Every problem of every definition is thrown together as CONFIG_INVALID.
+ * The format of every configured switch: a built-in one by id (in the switch's own column order
+ * when it sets `columns` or `template`), or a declarative definition loaded from `formatFile`.
+ * Every problem of every switch is thrown together as CONFIG_INVALID.
  */
 export function loadSwitchFormats(config: Config, options: SwitchFormatOptions = {}): Map<string, Format> {
   const base = options.configFile ? dirname(resolve(options.configFile)) : process.cwd();
@@ -24,8 +25,17 @@ export function loadSwitchFormats(config: Config, options: SwitchFormatOptions =
   const problems: ConfigProblem[] = [];
   config.switches.forEach((sw, i) => {
     if (sw.formatFile === undefined) {
-      formats.set(sw.name, getFormat(sw.format!));
+      try {
+        // A site's own column order (asterisk-csv cdr_custom, freeswitch-csv template), else the registry's format.
+        formats.set(sw.name, columnsFormat(sw) ?? getFormat(sw.format!));
+      } catch (err) {
+        if (!(err instanceof CalltrailError) || err.code !== 'CONFIG_INVALID') throw err;
+        for (const p of err.details as ConfigProblem[]) problems.push({ path: `switches[${i}].${p.path}`, message: p.message });
+      }
       return;
+    }
+    if (sw.columns !== undefined || sw.template !== undefined) {
+      problems.push(...columnProblems(sw).map((p) => ({ path: `switches[${i}].${p.key}`, message: p.message })));
     }
     const prefix = `switches[${i}].formatFile`;
     const loaded = readDefinitionFile(resolve(base, sw.formatFile));
@@ -41,7 +51,7 @@ export function loadSwitchFormats(config: Config, options: SwitchFormatOptions =
     formats.set(sw.name, loaded.format);
   });
   if (problems.length > 0) {
-    throw new CalltrailError('CONFIG_INVALID', `${options.configFile ?? 'configuration'}: ${problems.length} problem(s) in format definitions`, problems);
+    throw new CalltrailError('CONFIG_INVALID', `${options.configFile ?? 'configuration'}: ${problems.length} problem(s) in switch formats`, problems);
   }
   return formats;
 }

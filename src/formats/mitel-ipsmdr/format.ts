@@ -179,17 +179,6 @@ function twoDigits(s: string, at: number): number {
   return (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
 }
 
-/** line[at…] has a digit wherever `pattern` has `d`, and the same character elsewhere. */
-function matchesAt(line: string, at: number, end: number, pattern: string): boolean {
-  if (end - at !== pattern.length) return false;
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern.charCodeAt(i);
-    const c = line.charCodeAt(at + i);
-    if (p === 100 /* d */ ? !isDigit(c) : c !== p) return false;
-  }
-  return true;
-}
-
 const DIGITS_ONLY = 1;
 const NUMBER_TEXT = 2;
 
@@ -314,20 +303,37 @@ function itemText(line: string, sp: Spans, item: number): string {
   return line.slice(sp[item], sp[item + 1]);
 }
 
+/** line[a, b) is `n` digits. */
+function digitsIn(line: string, a: number, b: number, n: number): boolean {
+  if (b - a !== n) return false;
+  for (let i = a; i < b; i++) if (!isDigit(line.charCodeAt(i))) return false;
+  return true;
+}
+
+/** line[a, b) is `dddd-dd-dd`. */
+function isDate(line: string, a: number, b: number): boolean {
+  return b - a === 10 && line.charCodeAt(a + 4) === 45 && line.charCodeAt(a + 7) === 45 && digitsIn(line, a, a + 4, 4) && digitsIn(line, a + 5, a + 7, 2) && digitsIn(line, a + 8, a + 10, 2);
+}
+
+/** line[a, b) is `dd:dd:dd`. */
+function isTime(line: string, a: number, b: number): boolean {
+  return b - a === 8 && line.charCodeAt(a + 2) === 58 && line.charCodeAt(a + 5) === 58 && digitsIn(line, a, a + 2, 2) && digitsIn(line, a + 3, a + 5, 2) && digitsIn(line, a + 6, a + 8, 2);
+}
+
 function parseLine(line: string, clock: DayClock, pad: number): ParseResult {
   const found = isExactLayout(line) ? EXACT : findItems(line);
   if (typeof found === 'string') return error(found);
   const sp = found;
   const d = sp[DATE]!;
   const t = sp[TIME]!;
-  if (!matchesAt(line, d, sp[DATE + 1]!, 'dddd-dd-dd') || !matchesAt(line, t, sp[TIME + 1]!, 'dd:dd:dd')) {
+  if (!isDate(line, d, sp[DATE + 1]!) || !isTime(line, t, sp[TIME + 1]!)) {
     return error(`date and time "${itemText(line, sp, DATE)} ${itemText(line, sp, TIME)}" is not YYYY-MM-DD hh:mm:ss`);
   }
   const occurredAt = clock.iso(line, d, t);
   if (occurredAt === null) return error(`date and time "${itemText(line, sp, DATE)} ${itemText(line, sp, TIME)}" is not a real date and time`);
   const dir = directionAt(line, sp[DIR]!, sp[DIR + 1]!);
   if (dir === null) return error(`direction "${itemText(line, sp, DIR)}" is not IN or OUT`);
-  if (!matchesAt(line, sp[CALL_ID]!, sp[CALL_ID + 1]!, 'dddddddddddddddddddddd')) {
+  if (!digitsIn(line, sp[CALL_ID]!, sp[CALL_ID + 1]!, 22)) {
     return error(`call id "${itemText(line, sp, CALL_ID)}" is not 22 digits`);
   }
   const event = eventAt(line, sp[EVENT]!, sp[EVENT + 1]!);

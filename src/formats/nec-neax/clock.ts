@@ -40,8 +40,23 @@ interface SteadyDay {
   offset: number;
   /** `YYYY-MM-DDT` */
   date: string;
-  /** `+hh:mm` */
-  suffix: string;
+  /** `ss+hh:mm` for each second: an ISO time is then the date, `hh:mm:` and this, two joins. */
+  secondsSuffix: readonly string[];
+}
+
+/** `hh:mm:` for each minute of the day. */
+const HOUR_MINUTE = Array.from({ length: 1440 }, (_, m) => TWO_DIGITS[Math.floor(m / 60)] + ':' + TWO_DIGITS[m % 60] + ':');
+/** Offset in minutes → the `ss+hh:mm` texts of its days (a zone has few offsets). */
+const SECONDS_SUFFIX = new Map<number, readonly string[]>();
+
+function secondsSuffix(offset: number): readonly string[] {
+  let texts = SECONDS_SUFFIX.get(offset);
+  if (texts === undefined) {
+    const suffix = offsetSuffix(offset);
+    texts = TWO_DIGITS.map((ss) => ss + suffix);
+    SECONDS_SUFFIX.set(offset, texts);
+  }
+  return texts;
 }
 
 export class SwitchClock {
@@ -54,14 +69,20 @@ export class SwitchClock {
 
   /** The instant of a valid local time (validate first). */
   at(t: LocalTime): Stamp {
-    const day = this.steadyDay(t);
-    if (day === null) {
-      const z = fromLocal(t, this.timeZone);
+    return this.stamp(t.year, t.month, t.day, t.hour, t.minute, t.second);
+  }
+
+  /** `at` for the fields of a valid local time, without a LocalTime object. */
+  stamp(year: number, month: number, day: number, hour: number, minute: number, second: number): Stamp {
+    const steady = this.steadyDay(year, month, day);
+    if (steady === null) {
+      const z = fromLocal({ year, month, day, hour, minute, second }, this.timeZone);
       return { epochMs: z.epochMs, offsetMinutes: z.offsetMinutes, iso: toIso(z.epochMs, z.offsetMinutes) };
     }
-    const iso = day.date + TWO_DIGITS[t.hour] + ':' + TWO_DIGITS[t.minute] + ':' + TWO_DIGITS[t.second] + day.suffix;
-    const naive = day.midnight + ((t.hour * 60 + t.minute) * 60 + t.second) * 1000;
-    return { epochMs: naive - day.offset * 60000, offsetMinutes: day.offset, iso };
+    const minuteOfDay = hour * 60 + minute;
+    const iso = steady.date + HOUR_MINUTE[minuteOfDay] + steady.secondsSuffix[second];
+    const naive = steady.midnight + (minuteOfDay * 60 + second) * 1000;
+    return { epochMs: naive - steady.offset * 60000, offsetMinutes: steady.offset, iso };
   }
 
   /**
@@ -77,18 +98,18 @@ export class SwitchClock {
     return { epochMs, offsetMinutes: after, iso: toIso(epochMs, after) };
   }
 
-  private steadyDay(t: LocalTime): SteadyDay | null {
-    const key = (t.year * 100 + t.month) * 100 + t.day;
+  private steadyDay(year: number, month: number, date: number): SteadyDay | null {
+    const key = (year * 100 + month) * 100 + date;
     // Records come in time order: most fall on the day of the one before.
     if (key === this.lastKey) return this.lastDay;
     let day = this.days.get(key);
     if (day === undefined) {
       // The instant of any time that day lies within ±14 h of it: one day either side brackets it.
-      const midnight = Date.UTC(t.year, t.month - 1, t.day);
+      const midnight = Date.UTC(year, month - 1, date);
       const before = offsetAt(this.timeZone, midnight - DAY_MS);
       const after = offsetAt(this.timeZone, midnight + 2 * DAY_MS);
-      const date = String(t.year).padStart(4, '0') + '-' + pad2(t.month) + '-' + pad2(t.day) + 'T';
-      day = before === after ? { midnight, offset: before, date, suffix: offsetSuffix(before) } : null;
+      const text = String(year).padStart(4, '0') + '-' + pad2(month) + '-' + pad2(date) + 'T';
+      day = before === after ? { midnight, offset: before, date: text, secondsSuffix: secondsSuffix(before) } : null;
       if (this.days.size > 10_000) this.days.clear();
       this.days.set(key, day);
     }

@@ -1,8 +1,7 @@
-import type { LocalTime } from '../../core/time.js';
-import { callSpan, type ReferenceDate, type Span, type SwitchClock } from './clock.js';
+import { isRealDate, type ReferenceDate, type Span, type SwitchClock } from './clock.js';
 import { PARTY_KINDS, routeTrunk, type Parties } from './record.js';
 import { readDigits } from '../../core/digits.js';
-import { isBlank, shown } from '../../core/text.js';
+import { shown } from '../../core/text.js';
 
 // The fixed-column records: normal (KA outgoing, KB station-to-station, KE incoming) and extended
 // (KH outgoing, KI incoming, KJ station-to-station), which add the calling party number / ANI.
@@ -75,75 +74,75 @@ export interface Env {
 // What a field may hold once its surrounding spaces are gone.
 const NUMBER = 1; // digits
 const DIAL = 2; // digits, * and #
+type Kind = typeof NUMBER | typeof DIAL;
 
-interface Field {
-  from: number;
-  to: number;
-  kind: typeof NUMBER | typeof DIAL;
-  /** The field and its columns, for errors. */
-  name: string;
+// Fields are read with their columns passed as numbers rather than looked up in a table of field
+// objects: these readers run for every field of every record. `name` is used only in errors.
+
+function fieldError(body: string, from: number, to: number, kind: Kind, name: string): RecordError {
+  return new RecordError(`${name} [${from}:${to}] ${shown(body.slice(from, to))} ${kind === NUMBER ? 'is not a number' : 'holds more than digits, * and #'}`);
 }
 
-const field = (from: number, to: number, kind: Field['kind'], name: string): Field => ({
-  from,
-  to,
-  kind,
-  name: `${name} [${from}:${to}]`,
-});
-
-const F = {
-  route: field(COL.route, COL.route + 3, NUMBER, 'route'),
-  trunk: field(COL.trunk, COL.trunk + 3, NUMBER, 'trunk'),
-  tenant: field(COL.tenant, COL.tenant + 2, NUMBER, 'tenant'),
-  calling: field(COL.calling, COL.calling + 6, NUMBER, 'calling number'),
-  account: field(COL.account, COL.account + 10, DIAL, 'account code'),
-  conditions: field(COL.conditions, COL.conditions + 3, NUMBER, 'condition codes'),
-  routeUsed: field(COL.routeUsed, COL.routeUsed + 3, NUMBER, 'route advance (used)'),
-  routeFirst: field(COL.routeFirst, COL.routeFirst + 3, NUMBER, 'route advance (first choice)'),
-  dialled: field(COL.dialled, COL.dialled + 24, DIAL, 'dialled number'),
-  called: field(COL.dialled, COL.dialled + 24, DIAL, 'called number'),
-  calledTenant: field(COL.calledTenant, COL.calledTenant + 2, NUMBER, 'called tenant'),
-  calledStation: field(COL.calledStation, COL.calledStation + 6, NUMBER, 'called station'),
-  pulses: field(COL.pulses, COL.pulses + 4, NUMBER, 'metering pulses'),
-  officeCalling: field(COL.officeCalling, COL.officeCalling + 4, NUMBER, 'office code of calling party'),
-  officeBilling: field(COL.officeBilling, COL.officeBilling + 4, NUMBER, 'office code of billing office'),
-  authorization: field(COL.authorization, COL.authorization + 10, DIAL, 'authorization code'),
-  charge: field(COL.charge, COL.charge + 6, NUMBER, 'charge'),
-  attendant: field(COL.attendant, COL.attendant + 3, NUMBER, 'bill notification attendant'),
-  cpn: field(COL.cpn, COL.cpn + 32, DIAL, 'calling party number'),
-} as const;
-
-function fits(body: string, from: number, to: number, kind: Field['kind']): boolean {
-  for (let i = from; i < to; i++) {
+/** body[from, to) without surrounding spaces, or null when blank; throws when it holds what `kind` cannot. */
+function take(body: string, from: number, to: number, kind: Kind, name: string): string | null {
+  let end = to < body.length ? to : body.length;
+  while (end > from && body.charCodeAt(end - 1) === 32) end--;
+  if (end <= from) return null;
+  let start = from;
+  while (body.charCodeAt(start) === 32) start++;
+  for (let i = start; i < end; i++) {
     const c = body.charCodeAt(i);
-    if ((c < 48 || c > 57) && (kind === NUMBER || (c !== 42 && c !== 35))) return false;
+    if ((c < 48 || c > 57) && (kind === NUMBER || (c !== 42 && c !== 35))) throw fieldError(body, from, to, kind, name);
   }
+  return body.slice(start, end);
+}
+
+/** The number in body[from, to) (digits, spaces around them), or null when blank; throws when not a number. */
+function takeNumber(body: string, from: number, to: number, name: string): number | null {
+  let end = to < body.length ? to : body.length;
+  while (end > from && body.charCodeAt(end - 1) === 32) end--;
+  if (end <= from) return null;
+  let start = from;
+  while (body.charCodeAt(start) === 32) start++;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = body.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) throw fieldError(body, from, to, NUMBER, name);
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** True when body[from, to) is all spaces (or lies past the end). */
+function blank(body: string, from: number, to: number): boolean {
+  const end = to < body.length ? to : body.length;
+  for (let i = from; i < end; i++) if (body.charCodeAt(i) !== 32) return false;
   return true;
 }
 
-/** A field's value without surrounding spaces, or null when blank; throws when it holds what it cannot. */
-function take(body: string, f: Field): string | null {
-  // Bounds first and one slice: this runs for every field of every record.
-  let to = Math.min(f.to, body.length);
-  while (to > f.from && body.charCodeAt(to - 1) === 32) to--;
-  let from = f.from;
-  while (from < to && body.charCodeAt(from) === 32) from++;
-  if (from >= to) return null;
-  if (!fits(body, from, to, f.kind)) {
-    throw new RecordError(`${f.name} ${shown(body.slice(f.from, f.to))} ${f.kind === NUMBER ? 'is not a number' : 'holds more than digits, * and #'}`);
-  }
-  return body.slice(from, to);
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
 }
 
-/** MMDDhhmmss; the year is set once known. */
-function monthDayTime(body: string, at: number, name: string): LocalTime {
-  const month = readDigits(body, at, at + 2);
-  const day = readDigits(body, at + 2, at + 4);
-  const hour = readDigits(body, at + 4, at + 6);
-  const minute = readDigits(body, at + 6, at + 8);
-  const second = readDigits(body, at + 8, at + 10);
-  if ((month | day | hour | minute | second) < 0) throw new RecordError(`${name} [${at}:${at + 10}] ${shown(body.slice(at, at + 10))} is not MMDDhhmmss`);
-  return { year: 0, month, day, hour, minute, second };
+/** A local time for errors: `YYYY-MM-DD hh:mm:ss`. */
+function shownTime(year: number, month: number, day: number, hhmmss: number): string {
+  const hour = Math.floor(hhmmss / 10_000);
+  return `${year}-${pad2(month)}-${pad2(day)} ${pad2(hour)}:${pad2(Math.floor(hhmmss / 100) % 100)}:${pad2(hhmmss % 100)}`;
+}
+
+/** Why a local time is not a real date and time, or null; the wording of clock.ts `invalidLocal`. */
+function invalidTime(year: number, month: number, day: number, hhmmss: number): string | null {
+  if (!isRealDate(year, month, day)) return `${year}-${pad2(month)}-${pad2(day)} is not a real date`;
+  const hour = Math.floor(hhmmss / 10_000);
+  const minute = Math.floor(hhmmss / 100) % 100;
+  const second = hhmmss % 100;
+  if (hour > 23 || minute > 59 || second > 59) return `${pad2(hour)}:${pad2(minute)}:${pad2(second)} is not a real time`;
+  return null;
+}
+
+/** MMDDhhmmss at `at` as one number, or -1. */
+function monthDayTime(body: string, at: number): number {
+  return readDigits(body, at, at + 10);
 }
 
 /** A printed two-digit year, or null when the record leaves it blank. */
@@ -155,35 +154,53 @@ function printedYear(body: string, at: number, name: string): number | null {
   return 2000 + yy;
 }
 
-function before(a: LocalTime, b: LocalTime): boolean {
-  return a.month < b.month || (a.month === b.month && a.day < b.day);
-}
+const MAX_SPAN_MS = 31 * 86_400_000;
 
 /**
- * The years of start and end: printed (YY columns) where the record has them, else the end's year
- * from the reference date; a start later in the year than the end is the year before (New Year).
+ * The start and end times [19:29] [29:39] (MMDDhhmmss) as instants. The years are printed (YY
+ * columns) where the record has them, else the end's year comes from the reference date; a start
+ * later in the year than the end is the year before (New Year). An end that reads earlier than the
+ * start is retried as the second occurrence of a repeated hour (the night clocks go back).
  */
-function setYears(body: string, start: LocalTime, end: LocalTime, env: Env): void {
+function spanOf(body: string, env: Env): Span {
+  const start = monthDayTime(body, COL.start);
+  if (start < 0) throw new RecordError(`start time [${COL.start}:${COL.start + 10}] ${shown(body.slice(COL.start, COL.start + 10))} is not MMDDhhmmss`);
+  const end = monthDayTime(body, COL.end);
+  if (end < 0) throw new RecordError(`end time [${COL.end}:${COL.end + 10}] ${shown(body.slice(COL.end, COL.end + 10))} is not MMDDhhmmss`);
+  const startMonth = Math.floor(start / 100_000_000);
+  const startDay = Math.floor(start / 1_000_000) % 100;
+  const startTime = start % 1_000_000;
+  const endMonth = Math.floor(end / 100_000_000);
+  const endDay = Math.floor(end / 1_000_000) % 100;
+  const endTime = end % 1_000_000;
+
   const startYear = printedYear(body, COL.startYear, 'start year');
   let endYear = printedYear(body, COL.endYear, 'end year');
-  const wraps = before(end, start);
-  if (endYear === null && startYear !== null) endYear = startYear + (wraps ? 1 : 0);
+  const wraps = endMonth < startMonth || (endMonth === startMonth && endDay < startDay) ? 1 : 0;
+  if (endYear === null && startYear !== null) endYear = startYear + wraps;
   if (endYear === null) {
     if (!env.reference) throw new RecordError(`the record has no year and the reference date ${shown(env.referenceText)} is not YYYY-MM-DD`);
-    endYear = env.reference.yearOf(end.month, end.day);
+    endYear = env.reference.yearOf(endMonth, endDay);
     if (endYear === null) throw new RecordError(`end date [${COL.end}:${COL.end + 4}] ${shown(body.slice(COL.end, COL.end + 4))} is not a real month and day`);
   }
-  start.year = startYear ?? endYear - (wraps ? 1 : 0);
-  end.year = endYear;
-}
+  const year = startYear ?? endYear - wraps;
 
-function spanOf(body: string, env: Env): Span {
-  const start = monthDayTime(body, COL.start, 'start time');
-  const end = monthDayTime(body, COL.end, 'end time');
-  setYears(body, start, end, env);
-  const span = callSpan(env.clock, start, end);
-  if (typeof span === 'string') throw new RecordError(span);
-  return span;
+  const startProblem = invalidTime(year, startMonth, startDay, startTime);
+  if (startProblem) throw new RecordError(`start time: ${startProblem}`);
+  const endProblem = invalidTime(endYear, endMonth, endDay, endTime);
+  if (endProblem) throw new RecordError(`end time: ${endProblem}`);
+  const clock = env.clock;
+  const s = clock.stamp(year, startMonth, startDay, Math.floor(startTime / 10_000), Math.floor(startTime / 100) % 100, startTime % 100);
+  let e = clock.stamp(endYear, endMonth, endDay, Math.floor(endTime / 10_000), Math.floor(endTime / 100) % 100, endTime % 100);
+  if (e.epochMs < s.epochMs) {
+    const later = clock.laterOccurrence(e, s);
+    if (!later) throw new RecordError(`end time ${shownTime(endYear, endMonth, endDay, endTime)} is before start time ${shownTime(year, startMonth, startDay, startTime)}`);
+    e = later;
+  }
+  if (e.epochMs - s.epochMs > MAX_SPAN_MS) {
+    throw new RecordError(`call from ${shownTime(year, startMonth, startDay, startTime)} to ${shownTime(endYear, endMonth, endDay, endTime)} lasts more than 31 days`);
+  }
+  return { start: s, end: e };
 }
 
 function trimmedLength(body: string): number {
@@ -203,17 +220,17 @@ export function readFixed(body: string, letter: string, env: Env): { parties: Pa
   if (!partyKind) throw new RecordError(`calling-party kind [${COL.partyKind}] ${shown(body[COL.partyKind]!)} is not 0, 1, 2 or 3`);
 
   const extra: Parties['extra'] = { recordKind: kind.name, callingPartyKind: partyKind };
-  const route = take(body, F.route);
+  const route = take(body, COL.route, COL.route + 3, NUMBER, 'route');
   if (route !== null) extra.route = route;
   readExtras(body, extra);
-  const calling = take(body, F.calling);
+  const calling = take(body, COL.calling, COL.calling + 6, NUMBER, 'calling number');
   const p: Parties = {
     direction: 'unknown',
     extension: null,
     callerNumber: null,
     dialedNumber: null,
-    trunk: routeTrunk(route, take(body, F.trunk)),
-    accountCode: take(body, F.account),
+    trunk: routeTrunk(route, take(body, COL.trunk, COL.trunk + 3, NUMBER, 'trunk')),
+    accountCode: take(body, COL.account, COL.account + 10, DIAL, 'account code'),
     extra,
   };
   const cpn = kind.extended ? readCpn(body, extra) : null;
@@ -224,22 +241,22 @@ export function readFixed(body: string, letter: string, env: Env): { parties: Pa
     p.direction = 'internal';
     p.extension = p.callerNumber = calling;
     p.trunk = null;
-    const calledTenant = take(body, F.calledTenant);
+    const calledTenant = take(body, COL.calledTenant, COL.calledTenant + 2, NUMBER, 'called tenant');
     if (calledTenant !== null) extra.calledTenant = calledTenant;
-    p.dialedNumber = take(body, F.calledStation);
-    if (!isBlank(body, 69, 85)) {
+    p.dialedNumber = take(body, COL.calledStation, COL.calledStation + 6, NUMBER, 'called station');
+    if (!blank(body, 69, 85)) {
       throw new RecordError(`called party [61:69] is followed by ${shown(body.slice(69, 85).trim())} in [69:85], which a station-to-station record leaves blank`);
     }
   } else if (kind.call === 'outgoing') {
     p.direction = 'outbound';
     if (station) p.extension = p.callerNumber = calling;
-    p.dialedNumber = take(body, F.dialled);
+    p.dialedNumber = take(body, COL.dialled, COL.dialled + 24, DIAL, 'dialled number');
     if (cpn !== null) extra.callingPartyNumber = cpn;
   } else {
     // Incoming: the answering station sits in the calling-number columns; when those hold the
     // incoming route and trunk instead (calling-party kind 2), the station is in the called number.
     p.direction = 'inbound';
-    const called = take(body, F.called);
+    const called = take(body, COL.dialled, COL.dialled + 24, DIAL, 'called number');
     p.extension = station ? calling : called;
     p.dialedNumber = called ?? p.extension;
     p.callerNumber = cpn;
@@ -249,28 +266,28 @@ export function readFixed(body: string, letter: string, env: Env): { parties: Pa
 
 /** The columns that are usually blank: one look at a blank stretch skips several. */
 function readExtras(body: string, extra: Parties['extra']): void {
-  let v = take(body, F.tenant);
+  let v = take(body, COL.tenant, COL.tenant + 2, NUMBER, 'tenant');
   if (v !== null) extra.tenant = v;
-  v = take(body, F.conditions);
+  v = take(body, COL.conditions, COL.conditions + 3, NUMBER, 'condition codes');
   if (v !== null) extra.conditionCodes = v;
-  if (!isBlank(body, COL.routeUsed, COL.dialled)) {
-    v = take(body, F.routeUsed);
+  if (!blank(body, COL.routeUsed, COL.dialled)) {
+    v = take(body, COL.routeUsed, COL.routeUsed + 3, NUMBER, 'route advance (used)');
     if (v !== null) extra.routeUsed = v;
-    v = take(body, F.routeFirst);
+    v = take(body, COL.routeFirst, COL.routeFirst + 3, NUMBER, 'route advance (first choice)');
     if (v !== null) extra.routeFirstChoice = v;
   }
-  v = take(body, F.pulses);
-  if (v !== null) extra.meteringPulses = Number(v);
-  if (!isBlank(body, COL.officeCalling, COL.startYear)) {
-    v = take(body, F.officeCalling);
+  const pulses = takeNumber(body, COL.pulses, COL.pulses + 4, 'metering pulses');
+  if (pulses !== null) extra.meteringPulses = pulses;
+  if (!blank(body, COL.officeCalling, COL.startYear)) {
+    v = take(body, COL.officeCalling, COL.officeCalling + 4, NUMBER, 'office code of calling party');
     if (v !== null) extra.officeCodeCalling = v;
-    v = take(body, F.officeBilling);
+    v = take(body, COL.officeBilling, COL.officeBilling + 4, NUMBER, 'office code of billing office');
     if (v !== null) extra.officeCodeBilling = v;
-    v = take(body, F.authorization);
+    v = take(body, COL.authorization, COL.authorization + 10, DIAL, 'authorization code');
     if (v !== null) extra.authorizationCode = v;
   }
   readCharge(body, extra);
-  v = take(body, F.attendant);
+  v = take(body, COL.attendant, COL.attendant + 3, NUMBER, 'bill notification attendant');
   if (v !== null) extra.attendant = v;
 }
 
@@ -285,11 +302,11 @@ function readCharge(body: string, extra: Parties['extra']): void {
   }
   if (code !== 32 && code !== 48) {
     extra.chargeUnitCode = body[COL.chargeCode]!;
-    const charge = take(body, F.charge);
-    if (charge !== null) extra.charge = Number(charge);
+    const charge = takeNumber(body, COL.charge, COL.charge + 6, 'charge');
+    if (charge !== null) extra.charge = charge;
   }
-  const notification = body[COL.billNotification];
-  if (notification !== undefined && notification !== ' ') extra.billNotification = notification;
+  const notification = body.charCodeAt(COL.billNotification);
+  if (notification === notification && notification !== 32) extra.billNotification = body[COL.billNotification]!;
 }
 
 /** Extended records: the calling party number / ANI [132:164] and its presentation code [131]. */
@@ -298,5 +315,5 @@ function readCpn(body: string, extra: Parties['extra']): string | null {
   if (presentation !== undefined && presentation !== ' ') extra.cpnPresentation = presentation;
   const data = body[COL.dataId];
   if (data !== undefined && data !== ' ') extra.dataId = data;
-  return take(body, F.cpn);
+  return take(body, COL.cpn, COL.cpn + 32, DIAL, 'calling party number');
 }
