@@ -36,7 +36,7 @@ for (const engine of ENGINES) {
       try {
         const [, base] = await server.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+) /);
         const health = await getJson(`${base}/api/health`);
-        expect(health).toMatchObject({ status: 'ok', database: { engine: engine.name, migration: 3, latestMigration: 3 } });
+        expect(health).toMatchObject({ status: 'ok', database: { engine: engine.name, migration: 4, latestMigration: 4 } });
         expect((health.database as { version: string }).version).toMatch(engine.name === 'postgres' ? /^PostgreSQL 15\./ : /PGlite/);
 
         let calls: { callId: string; switch: string }[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
+import { mergeLegs } from '../formats/legs.js';
 import { getFormat } from '../formats/registry.js';
 import { syncSwitches } from '../pipeline/switches.js';
 import { connectSink, runSimulate, simulate } from '../simulate/simulator.js';
@@ -40,10 +41,10 @@ async function start(database: Database, raw: unknown): Promise<RunningCollector
   return collector;
 }
 
-async function callsBySwitch(database: Database, names: string[]): Promise<Record<string, number>> {
+async function callsBySwitch(database: Database, names: string[], table: 'calls' | 'call_legs' = 'calls'): Promise<Record<string, number>> {
   const rows = await database.transaction((tx) =>
     tx.query<{ name: string; n: string }>(
-      'SELECT s.name, count(*)::text AS n FROM calls c JOIN switches s ON s.id = c.switch_id WHERE s.name = ANY($1::text[]) GROUP BY s.name ORDER BY s.name',
+      `SELECT s.name, count(*)::text AS n FROM ${table} c JOIN switches s ON s.id = c.switch_id WHERE s.name = ANY($1::text[]) GROUP BY s.name ORDER BY s.name`,
       [names],
     ),
   );
@@ -152,19 +153,28 @@ describe('file and directory sources', () => {
         { name: 'cm', format: 'cisco-cucm', timezone: 'UTC', sources: [{ type: 'directory', path: drop, pattern: 'cdr_*', doneAction: { moveTo: 'done' }, pollSeconds: 0.02 }] },
       ],
     });
-    await waitForCalls(store.database, { ast: 3 });
+    // Asterisk writes a CDR per leg: the store keeps them all and counts the calls they make up.
+    const callsOf = (format: string, lines: string[]): number => {
+      const parser = getFormat(format).createParser({ timeZone: 'UTC', referenceDate: '2026-01-20' });
+      const legs = lines.flatMap((line) => {
+        const r = parser(line);
+        return r.kind === 'call' ? [r.call] : [];
+      });
+      return mergeLegs(legs, getFormat(format).legKeys!).length;
+    };
+    await waitForCalls(store.database, { ast: callsOf('asterisk-csv', rows.slice(0, 3)) });
     // logrotate: the file is renamed and a new one started.
     renameSync(master, master + '.1');
     writeFileSync(master, rows.slice(3).map((r) => r + '\n').join(''));
     const cucmDir = resolve('src/formats/cisco-cucm/fixtures');
     const cucmFiles = readdirSync(cucmDir).filter((n) => n.startsWith('cdr_'));
-    let cucmCalls = 0;
+    const cucmLines: string[] = [];
     for (const f of cucmFiles) {
-      const parser = getFormat('cisco-cucm').createParser({ timeZone: 'UTC', referenceDate: '2026-01-20' });
-      for (const line of readFileSync(join(cucmDir, f), 'utf8').split(/\r?\n/)) if (line && parser(line).kind === 'call') cucmCalls++;
+      cucmLines.push(...readFileSync(join(cucmDir, f), 'utf8').split(/\r?\n/).filter(Boolean));
       copyFileSync(join(cucmDir, f), join(drop, f));
     }
-    await waitForCalls(store.database, { ast: rows.length, cm: cucmCalls });
+    await waitForCalls(store.database, { ast: callsOf('asterisk-csv', rows), cm: callsOf('cisco-cucm', cucmLines) });
+    expect(await callsBySwitch(store.database, ['ast', 'cm'], 'call_legs')).toEqual({ ast: rows.length, cm: cucmLines.filter((l) => getFormat('cisco-cucm').createParser({ timeZone: 'UTC', referenceDate: '2026-01-20' })(l).kind === 'call').length });
     for (let i = 0; i < 100 && readdirSync(drop).some((n) => n.startsWith('cdr_')); i++) await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(drop, 'done')).sort()).toEqual(cucmFiles.sort());
     expect(c.status().sources.find((s) => s.switch === 'ast')).toMatchObject({ type: 'file', reconnects: 1 });

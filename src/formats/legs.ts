@@ -165,27 +165,36 @@ function talkUnion(legs: readonly Leg[]): number {
 }
 
 function logicalCall(group: Group): LogicalCall {
-  const legs = group.legs.map((l) => l.call);
-  if (group.legs.length === 1) return { call: legs[0]!, legs };
+  return { call: mergedCall(group.legs), legs: group.legs.map((l) => l.call) };
+}
+
+/** The logical call of legs already known to belong together (the store's case), in the order they were read. */
+export function mergeLegCalls(calls: readonly Call[], legKeys: LegKeys): Call {
+  return mergedCall(calls.map((call, seq) => ({ call, seq, keyCount: legKeys(call).length, ...legTimes(call) })));
+}
+
+function mergedCall(group: readonly Leg[]): Call {
+  if (group.length === 1) return group[0]!.call;
+  const legs = group.map((l) => l.call);
   // The originating leg: the earliest start; on a tie the leg that points at others (the a-leg).
-  const primary = [...group.legs].sort((a, b) => a.startMs - b.startMs || b.keyCount - a.keyCount || a.seq - b.seq)[0]!;
-  const answered = group.legs
+  const primary = [...group].sort((a, b) => a.startMs - b.startMs || b.keyCount - a.keyCount || a.seq - b.seq)[0]!;
+  const answered = group
     .filter((l) => l.call.disposition === 'answered' && l.call.answeredAt !== null)
     .map((l) => ({ leg: l, answerMs: epochOfIso(l.call.answeredAt!) }))
     .sort((a, b) => a.answerMs - b.answerMs || Number(a.leg === primary) - Number(b.leg === primary) || a.leg.seq - b.leg.seq);
-  const last = group.legs.reduce((a, b) => (b.endMs > a.endMs ? b : a));
+  const last = group.reduce((a, b) => (b.endMs > a.endMs ? b : a));
   const first = answered[0];
-  const talk = talkUnion(group.legs);
+  const talk = talkUnion(group);
   const p = primary.call;
   const who = (c: Call): string | null => c.answeredBy ?? c.extension ?? c.calledNumber;
-  const call: Call = {
+  return {
     ...p,
     endedAt: last.call.endedAt ?? p.endedAt,
     answeredAt: first ? first.leg.call.answeredAt : null,
     ringSeconds: first ? Math.round((first.answerMs - primary.startMs) / 1000) : p.ringSeconds,
     talkSeconds: talk,
-    holdSeconds: group.legs.some((l) => l.call.holdSeconds !== null) ? group.legs.reduce((s, l) => s + (l.call.holdSeconds ?? 0), 0) : null,
-    durationSeconds: Math.max(talk, Math.round((group.endMs - primary.startMs) / 1000)),
+    holdSeconds: group.some((l) => l.call.holdSeconds !== null) ? group.reduce((s, l) => s + (l.call.holdSeconds ?? 0), 0) : null,
+    durationSeconds: Math.max(talk, Math.round((last.endMs - primary.startMs) / 1000)),
     disposition: first ? 'answered' : p.disposition,
     hangupCause: p.hangupCause ?? first?.leg.call.hangupCause ?? null,
     answeredBy: first ? who(first.leg.call) : null,
@@ -198,5 +207,4 @@ function logicalCall(group: Group): LogicalCall {
     },
     raw: legs.map((c) => c.raw).join('\n'),
   };
-  return { call, legs };
 }

@@ -3,7 +3,8 @@ import { logger } from '../core/log.js';
 import { isoInZone } from '../core/time.js';
 import type { DialPlan } from '../config/schema.js';
 import type { Assembler, Format, ParseContext, ParseResult, RecordParser } from '../formats/format.js';
-import { CallsRepository, type Batch, type CallRating, type CallToStore, type JournalEntry } from '../store/calls-repository.js';
+import { mergeLegCalls } from '../formats/legs.js';
+import { CallsRepository, type Batch, type CallRating, type CallToStore, type JournalEntry, type LegJoin } from '../store/calls-repository.js';
 import type { Database } from '../store/database.js';
 import type { SwitchRow } from '../store/switches-repository.js';
 import type { CallBus } from './bus.js';
@@ -167,9 +168,8 @@ export class Ingestor implements BatchSink {
       this.stats.inserted += result.inserted.length;
       this.stats.duplicates += result.duplicates;
       this.options.onCommit?.(result.inserted, result.duplicates);
-      this.options.bus?.publish(
-        result.inserted.map((c) => ({ id: c.key, switchName: c.switchName, tenantId: c.tenantId, call: c.call })),
-      );
+      const calls = result.joined.length === 0 ? result.inserted : [...result.inserted.filter((c) => !c.leg), ...result.joined];
+      this.options.bus?.publish(calls.map((c) => ({ id: c.key, switchName: c.switchName, tenantId: c.tenantId, call: c.call })));
     } catch (err) {
       // Put the records back in front of anything that arrived meanwhile.
       const later = this.batch;
@@ -204,11 +204,23 @@ export interface RecordOptions {
   ordinal?: number;
 }
 
+/** How the legs of a multi-leg format join into calls in the store; undefined for other formats. */
+export function legJoinFor(sw: SwitchRuntime): LegJoin | undefined {
+  const legKeys = sw.format.legKeys;
+  if (!legKeys) return undefined;
+  return {
+    keys: legKeys,
+    merge: (legs) => mergeLegCalls(legs, legKeys),
+    price: (call, tenantId, startedAtMs) => sw.pricing?.price(call, tenantId, startedAtMs) ?? null,
+  };
+}
+
 /** One ordered stream of records from one source of one switch (a file, a connection, a port). */
 export class IngestStream {
   private readonly ctx: ParseContext;
   private readonly parser: RecordParser;
   private readonly assembler: Assembler | null;
+  private readonly legJoin: LegJoin | undefined;
   private readonly ordinals = new OrdinalTracker();
   /** Journal entries of calls the assembler still holds, by call reference. */
   private readonly openCalls = new Map<string, { entries: JournalEntry[]; lastMs: number }>();
@@ -227,6 +239,7 @@ export class IngestStream {
     this.ctx = { timeZone: sw.row.timezone, referenceDate: isoInZone(Date.now(), sw.row.timezone).slice(0, 10) };
     this.parser = sw.format.createParser(this.ctx);
     this.assembler = sw.format.createAssembler?.(this.ctx) ?? null;
+    this.legJoin = legJoinFor(sw);
   }
 
   /**
@@ -322,17 +335,10 @@ export class IngestStream {
 
   private toStore(call: Call, startedAtMs: number, key: string, journal: CallToStore['journal'], eventRecords: JournalEntry[] | null): CallToStore {
     const normalized = normalizeCall(call, this.sw.dialPlan);
-    return {
-      key,
-      tenantId: this.sw.row.tenantId,
-      switchId: this.sw.row.id,
-      switchName: this.sw.row.name,
-      call: normalized,
-      startedAtMs,
-      journal,
-      eventRecords,
-      rating: this.sw.pricing?.price(normalized, this.sw.row.tenantId, startedAtMs) ?? null,
-    };
+    const { id: switchId, name: switchName, tenantId } = this.sw.row;
+    // A leg is priced as part of its call, once the store has joined them.
+    const rating = this.legJoin ? null : (this.sw.pricing?.price(normalized, tenantId, startedAtMs) ?? null);
+    return { key, tenantId, switchId, switchName, call: normalized, startedAtMs, journal, eventRecords, rating, leg: this.legJoin };
   }
 
   /** The end of the stream: the assembler hands over the calls it still holds. */

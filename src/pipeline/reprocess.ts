@@ -2,7 +2,7 @@ import { logger } from '../core/log.js';
 import { CallsRepository, type Batch, type CallToStore, type EventToStore, type JournalEntry } from '../store/calls-repository.js';
 import type { Database } from '../store/database.js';
 import { JournalRepository, type JournalFilter, type JournalRecord } from '../store/journal-repository.js';
-import { IngestStream, type BatchSink, type SwitchRuntime } from './ingest.js';
+import { IngestStream, legJoinFor, type BatchSink, type SwitchRuntime } from './ingest.js';
 
 // Re-parses journaled records (after a parser fix, or a switch's time zone corrected) and replaces
 // what they had made. The records to redo are listed first, so that calls written back during the
@@ -47,12 +47,13 @@ export async function reprocessSwitch(database: Database, sw: SwitchRuntime, fil
   const sink = new ChunkSink();
   const streams = new Map<string, IngestStream>();
   const result: ReprocessResult = { records: 0, removed: 0, inserted: 0, duplicates: 0, failed: 0 };
+  const legJoin = legJoinFor(sw);
 
   const write = async (old: JournalRecord[]): Promise<void> => {
     const batch = sink.take();
     if (old.length === 0 && batch.calls.length === 0) return;
     await calls.assignJournalIds(batch);
-    const r = await journal.replace(sw.row.id, old, batch);
+    const r = await journal.replace(sw.row.id, old, batch, legJoin);
     result.removed += r.removed;
     result.inserted += r.inserted.length;
     result.duplicates += r.duplicates;
@@ -73,8 +74,10 @@ export async function reprocessSwitch(database: Database, sw: SwitchRuntime, fil
 
   const rawIds = await journal.rawRecordIds(sw.row.id, filter);
   const callIds = filter.failedOnly ? [] : await journal.singleRecordCallIds(sw.row.id, filter);
+  const legIds = filter.failedOnly ? [] : await journal.legIds(sw.row.id, filter);
   for (let i = 0; i < rawIds.length; i += CHUNK) await redo(await journal.loadRawRecords(rawIds.slice(i, i + CHUNK)));
   for (let i = 0; i < callIds.length; i += CHUNK) await redo(await journal.loadCalls(callIds.slice(i, i + CHUNK)));
+  for (let i = 0; i < legIds.length; i += CHUNK) await redo(await journal.loadCalls(legIds.slice(i, i + CHUNK), 'leg'));
   for (const stream of streams.values()) await stream.end();
   await write([]);
   log.info({ switch: sw.row.name, ...result }, 'reprocessed');

@@ -4,8 +4,10 @@ import { epochOfIso, isoInZone, toIso } from '../core/time.js';
 import { BinaryCopyWriter } from './copy-binary.js';
 import { copyRow, type Database, type Tx } from './database.js';
 import { JournalIdAllocator } from './journal-ids.js';
-import type { RawRecordStatus } from './schema.js';
+import type { Selectable } from 'kysely';
+import type { CallsTable, RawRecordStatus } from './schema.js';
 import type { TenantScope } from './scope.js';
+import { joinLegs } from './call-legs.js';
 
 /** One received record as the journal keeps it. `id` is set when it is written to raw_records. */
 export interface JournalEntry {
@@ -56,6 +58,17 @@ export interface CallToStore {
   eventRecords: JournalEntry[] | null;
   /** Set when the switch has pricing; without it the rating columns stay null. */
   rating?: CallRating | null;
+  /** Set for a leg of a multi-leg format: stored in call_legs and joined into its call (call-legs.ts). */
+  leg?: LegJoin;
+}
+
+/** How the legs of a switch's multi-leg format join into calls (made in src/pipeline/ingest.ts). */
+export interface LegJoin {
+  /** The keys a leg shares with the other legs of its call (the format's legKeys). */
+  keys(call: Call): readonly string[];
+  /** The call that legs known to belong together make up, given in the order they were read. */
+  merge(legs: readonly Call[]): Call;
+  price(call: Call, tenantId: string, startedAtMs: number): CallRating | null;
 }
 
 export interface EventToStore {
@@ -72,8 +85,11 @@ export interface Batch {
 }
 
 export interface BatchResult {
+  /** The calls and legs stored that were not stored before. */
   inserted: CallToStore[];
   duplicates: number;
+  /** The calls the new legs made or changed (written again as a whole). */
+  joined: CallToStore[];
 }
 
 const RAW_COLUMNS = ['id', 'switch_id', 'source', 'collector_id', 'received_at', 'sequence', 'ordinal', 'raw', 'status', 'error'] as const;
@@ -261,6 +277,39 @@ export async function applyRollups(tx: Tx, deltas: RollupDelta[]): Promise<void>
   }
 }
 
+/** Deletes the calls a condition picks (on calls' columns; params from $1) and takes them out of the rollups; returns how many. */
+export async function deleteCalls(tx: Tx, where: string, params: unknown[]): Promise<number> {
+  const removed = await tx.query<{
+    switch_id: number;
+    tenant_id: string;
+    started_at: Date | string;
+    direction: string;
+    disposition: string;
+    talk_seconds: number;
+    duration_seconds: number;
+    cost_nanos: string | null;
+    price_nanos: string | null;
+  }>(
+    `DELETE FROM calls WHERE ${where}
+     RETURNING switch_id, tenant_id, started_at, direction, disposition, talk_seconds, duration_seconds,
+               cost_nanos::text AS cost_nanos, price_nanos::text AS price_nanos`,
+    params,
+  );
+  const sources = removed.map((r) => ({
+    switchId: r.switch_id,
+    tenantId: r.tenant_id,
+    startedAtMs: new Date(r.started_at).getTime(),
+    direction: r.direction,
+    disposition: r.disposition,
+    talkSeconds: r.talk_seconds,
+    durationSeconds: r.duration_seconds,
+    costNanos: r.cost_nanos === null ? null : Number(r.cost_nanos),
+    priceNanos: r.price_nanos === null ? null : Number(r.price_nanos),
+  }));
+  await applyRollups(tx, rollupDeltas(sources, -1));
+  return removed.length;
+}
+
 function toRollupSource(c: CallToStore): RollupSource {
   return {
     switchId: c.switchId,
@@ -323,14 +372,13 @@ async function storeRawRecords(tx: Tx, entries: JournalEntry[]): Promise<Set<num
 }
 
 /**
- * Inserts the calls not stored yet and keeps the hourly rollups in step, in the caller's
- * transaction. The batch is COPYed straight into calls (the fast path: imports and live streams
- * bring new calls); when a key is already stored the COPY fails on the unique key, and the batch
- * goes through a staging table with INSERT … ON CONFLICT DO NOTHING instead, which tells which
- * calls were new.
+ * Inserts the calls (or legs) not stored yet, in the caller's transaction; returns those. The batch
+ * is COPYed straight in (the fast path: imports and live streams bring new calls); when a key is
+ * already stored the COPY fails on the unique key, and the batch goes through a staging table with
+ * INSERT … ON CONFLICT DO NOTHING instead, which tells which calls were new.
  */
-async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchResult> {
-  if (calls.length === 0) return { inserted: [], duplicates: 0 };
+export async function insertNew(tx: Tx, table: 'calls' | 'call_legs', calls: CallToStore[]): Promise<CallToStore[]> {
+  if (calls.length === 0) return [];
   const seen = new Set<string>();
   const unique: CallToStore[] = [];
   for (const c of calls) {
@@ -339,32 +387,47 @@ async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<BatchResult> {
     unique.push(c);
   }
   const data = encodeCalls(unique);
-  let inserted = unique;
-  await tx.query('SAVEPOINT calls_copy');
+  await tx.query(`SAVEPOINT ${table}_copy`);
   try {
-    await tx.copyFrom('calls', CALL_COLUMNS, data);
-    await tx.query('RELEASE SAVEPOINT calls_copy');
+    await tx.copyFrom(table, CALL_COLUMNS, data);
+    await tx.query(`RELEASE SAVEPOINT ${table}_copy`);
+    return unique;
   } catch (err) {
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-    await tx.query('ROLLBACK TO SAVEPOINT calls_copy');
-    await tx.query('CREATE TEMP TABLE IF NOT EXISTS calls_staging (LIKE calls INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-    await tx.copyFrom('calls_staging', CALL_COLUMNS, data);
-    const fresh = await tx.query<{ id: string }>(
-      `INSERT INTO calls SELECT * FROM calls_staging ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
-    );
-    await tx.query('TRUNCATE calls_staging');
-    const freshKeys = new Set(fresh.map((r) => r.id));
-    inserted = unique.filter((c) => freshKeys.has(c.key));
+    await tx.query(`ROLLBACK TO SAVEPOINT ${table}_copy`);
   }
-  await applyRollups(tx, rollupDeltas(inserted.map(toRollupSource), 1));
-  return { inserted, duplicates: calls.length - inserted.length };
+  await tx.query(`CREATE TEMP TABLE IF NOT EXISTS ${table}_staging (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+  await tx.copyFrom(`${table}_staging`, CALL_COLUMNS, data);
+  const fresh = await tx.query<{ id: string }>(`INSERT INTO ${table} SELECT * FROM ${table}_staging ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`);
+  await tx.query(`TRUNCATE ${table}_staging`);
+  const freshKeys = new Set(fresh.map((r) => r.id));
+  return unique.filter((c) => freshKeys.has(c.key));
 }
 
-/** Writes a batch in the caller's transaction: journal rows, events, calls, rollups, receipts. */
-export async function writeBatchIn(tx: Tx, batch: Batch): Promise<BatchResult> {
+/** Stores calls with insertNew and keeps the hourly rollups in step. */
+export async function storeCalls(tx: Tx, calls: CallToStore[]): Promise<CallToStore[]> {
+  const inserted = await insertNew(tx, 'calls', calls);
+  await applyRollups(tx, rollupDeltas(inserted.map(toRollupSource), 1));
+  return inserted;
+}
+
+/**
+ * Writes a batch in the caller's transaction: journal rows, events, calls, legs and the calls they
+ * join into, rollups, receipts. `relink`: legs already stored whose call was taken apart (reprocess).
+ */
+export async function writeBatchIn(tx: Tx, batch: Batch, relink: CallToStore[] = []): Promise<BatchResult> {
   const alreadyStored = await storeRawRecords(tx, batch.entries);
   await storeEvents(tx, batch.events, alreadyStored);
-  const result = await storeCalls(tx, batch.calls);
+  const calls = batch.calls.filter((c) => !c.leg);
+  const legs = calls.length === batch.calls.length ? [] : batch.calls.filter((c) => c.leg);
+  const insertedCalls = await storeCalls(tx, calls);
+  const insertedLegs = await insertNew(tx, 'call_legs', legs);
+  const joined = await joinLegs(tx, [...relink, ...insertedLegs]);
+  const result: BatchResult = {
+    inserted: legs.length === 0 ? insertedCalls : [...insertedCalls, ...insertedLegs],
+    duplicates: batch.calls.length - insertedCalls.length - insertedLegs.length,
+    joined,
+  };
   if (batch.collectorId && batch.calls.length > 0) {
     await tx.query(
       `INSERT INTO receipts (call_id, collector_id, first_seen_at)
@@ -417,38 +480,21 @@ export class CallsRepository {
       const beyond = order === 'asc' ? '>' : '<';
       q = q.where((eb) => eb.or([eb('c.started_at', beyond, at), eb.and([eb('c.started_at', '=', at), eb('c.id', beyond, after.id)])]));
     }
-    const rows = await q.execute();
-    return rows.map((r) => ({
-      id: r.id,
-      switchName: r.switch_name,
-      tenantId: r.tenant_id,
-      startedAt: r.started_at,
-      call: {
-        format: r.format,
-        callId: r.call_id,
-        direction: r.direction as Call['direction'],
-        startedAt: toIso(r.started_at.getTime(), r.utc_offset),
-        answeredAt: r.answered_at ? isoInZone(r.answered_at.getTime(), r.switch_timezone) : null,
-        endedAt: r.ended_at ? isoInZone(r.ended_at.getTime(), r.switch_timezone) : null,
-        ringSeconds: r.ring_seconds,
-        talkSeconds: r.talk_seconds,
-        holdSeconds: r.hold_seconds,
-        durationSeconds: r.duration_seconds,
-        disposition: r.disposition as Call['disposition'],
-        callerNumber: r.caller_number,
-        callerName: r.caller_name,
-        dialedNumber: r.dialed_number,
-        calledNumber: r.called_number,
-        extension: r.extension,
-        trunk: r.trunk,
-        accountCode: r.account_code,
-        transferredTo: r.transferred_to,
-        answeredBy: r.answered_by,
-        hangupCause: r.hangup_cause,
-        extra: r.extra as Call['extra'],
-        raw: r.raw,
-      },
-    }));
+    return (await q.execute()).map(storedCallFromRow);
+  }
+
+  /** The legs a call was joined from (multi-leg formats), in the order they were read; none for other calls. */
+  async legs(scope: TenantScope, callId: string): Promise<StoredCall[]> {
+    let q = this.database.db
+      .selectFrom('call_legs as c')
+      .innerJoin('switches as s', 's.id', 'c.switch_id')
+      .selectAll('c')
+      .select(['s.name as switch_name', 's.timezone as switch_timezone', 's.format as format'])
+      .where('c.logical_call_id', '=', callId)
+      .orderBy('c.received_at')
+      .orderBy('c.sequence');
+    if (scope.kind === 'tenant') q = q.where('c.tenant_id', '=', scope.tenantId);
+    return (await q.execute()).map(storedCallFromRow);
   }
 
   async count(scope: TenantScope, filter: CallFilter = {}): Promise<number> {
@@ -457,6 +503,42 @@ export class CallsRepository {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+}
+
+export type CallRow = Selectable<CallsTable> & { switch_name: string; switch_timezone: string; format: string };
+
+export function storedCallFromRow(r: CallRow): StoredCall {
+  return {
+    id: r.id,
+    switchName: r.switch_name,
+    tenantId: r.tenant_id,
+    startedAt: r.started_at,
+    call: {
+      format: r.format,
+      callId: r.call_id,
+      direction: r.direction as Call['direction'],
+      startedAt: toIso(r.started_at.getTime(), r.utc_offset),
+      answeredAt: r.answered_at ? isoInZone(r.answered_at.getTime(), r.switch_timezone) : null,
+      endedAt: r.ended_at ? isoInZone(r.ended_at.getTime(), r.switch_timezone) : null,
+      ringSeconds: r.ring_seconds,
+      talkSeconds: r.talk_seconds,
+      holdSeconds: r.hold_seconds,
+      durationSeconds: r.duration_seconds,
+      disposition: r.disposition as Call['disposition'],
+      callerNumber: r.caller_number,
+      callerName: r.caller_name,
+      dialedNumber: r.dialed_number,
+      calledNumber: r.called_number,
+      extension: r.extension,
+      trunk: r.trunk,
+      accountCode: r.account_code,
+      transferredTo: r.transferred_to,
+      answeredBy: r.answered_by,
+      hangupCause: r.hangup_cause,
+      extra: r.extra as Call['extra'],
+      raw: r.raw,
+    },
+  };
 }
 
 export interface CallFilter {

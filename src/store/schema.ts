@@ -100,6 +100,17 @@ export interface CallsTable {
   listed: string | null;
 }
 
+/** A leg of a multi-leg format (migration 004): a call's columns, and the call it is part of. */
+export interface CallLegsTable extends CallsTable {
+  logical_call_id: string | null;
+}
+
+export interface LegKeysTable {
+  switch_id: number;
+  key: string;
+  logical_call_id: string;
+}
+
 export interface CallEventsTable {
   id: Generated<string>;
   switch_id: number;
@@ -182,6 +193,8 @@ export interface Schema {
   collectors: CollectorsTable;
   raw_records: RawRecordsTable;
   calls: CallsTable;
+  call_legs: CallLegsTable;
+  leg_keys: LegKeysTable;
   call_events: CallEventsTable;
   receipts: ReceiptsTable;
   call_rollups_hourly: CallRollupsHourlyTable;

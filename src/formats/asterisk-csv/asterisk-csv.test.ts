@@ -137,6 +137,10 @@ describe('asterisk-csv', () => {
     const template = '"${CDR(uniqueid)}","${CDR(linkedid)}","${CDR(start)}","${CDR(answer)}","${CDR(end)}","${CDR(src)}","${CDR(dst)}","${CDR(dcontext)}","${CDR(clid)}","${CDR(dstchannel)}","${CDR(duration)}","${CDR(billsec)}","${CDR(disposition)}","${CDR(accountcode)}","${CDR(sequence)}"';
     const columns = columnsFromCustomTemplate(template);
     expect(columns.slice(0, 3)).toEqual(['uniqueid', 'linkedid', 'start']);
+    // A mapping line as in cdr_custom.conf, with functions inside columns and a column that is no CDR variable.
+    expect(columnsFromCustomTemplate('Master.csv => ${CSV_QUOTE(${CDR(clid)})},${CSV_QUOTE(${CHANNEL(name)})},"fixed",${CDR(billsec,f)},${CSV_QUOTE(${CDR(start)})}')).toEqual([
+      'clid', 'column2', 'column3', 'billsec', 'start',
+    ]);
     const custom = asteriskCsvFormat(columns);
     const r = custom.createParser(london)('"1768464005.18","1768464005.18","2026-01-15 08:00:05","2026-01-15 08:00:12","2026-01-15 08:05:12","201","02079460123","from-internal","""Alice Smith"" <201>","PJSIP/trunk01-00000013","307","300","ANSWERED","","24"');
     expect(r.kind === 'call' && [r.call.callId, r.call.talkSeconds, r.call.direction, r.call.callerName, r.call.extra.sequence]).toEqual(['1768464005.18', 300, 'outbound', 'Alice Smith', 24]);

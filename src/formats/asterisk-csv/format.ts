@@ -25,9 +25,27 @@ const EXTENSION_RE = /^\d{2,5}$/;
 const INBOUND_CONTEXT_RE = /from-(trunk|pstn|did|external)|inbound|incoming/i;
 const CLID_RE = /^\s*"?(.*?)"?\s*<([^<>]*)>\s*$/;
 
-/** The column names of a cdr_custom mapping line: `"${CDR(clid)}","${CDR(src)}",…` → ['clid', 'src', …]. */
+/**
+ * The column names of a cdr_custom mapping line: `"${CDR(clid)}","${CDR(src)}",…` → ['clid', 'src', …].
+ * Every comma-separated column counts; one without a ${CDR(name)} (a literal, ${CHANNEL(name)} …)
+ * is named by its place, `column7`, so that the columns after it are still read where they are.
+ */
 export function columnsFromCustomTemplate(template: string): string[] {
-  return [...template.matchAll(/\$\{CDR\(([A-Za-z_]+)[^)]*\)\}/g)].map((m) => m[1]!.toLowerCase());
+  const mapping = template.replace(/^[^=]*=>\s*/, '');
+  const columns: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i <= mapping.length; i++) {
+    const c = mapping[i];
+    if (c === '(' || c === '{') depth++;
+    else if (c === ')' || c === '}') depth--;
+    else if (i === mapping.length || (c === ',' && depth === 0)) {
+      const cdr = /\$\{CDR\(([A-Za-z_]+)[^)]*\)\}/.exec(mapping.slice(from, i));
+      columns.push(cdr ? cdr[1]!.toLowerCase() : `column${columns.length + 1}`);
+      from = i + 1;
+    }
+  }
+  return columns;
 }
 
 type KnownColumn = (typeof CDR_CSV_12_COLUMNS)[number];

@@ -45,6 +45,12 @@ export function registerCallRoutes(app: FastifyInstance, deps: AppDeps): void {
     };
   });
 
+  // The CDR legs a call of a multi-leg format was joined from (an empty list for other calls).
+  app.get('/api/calls/:id/legs', async (req) => {
+    const { id } = parseQuery(z.object({ id: z.guid('expected a call id') }).strict(), req.params);
+    return { legs: (await calls.legs(ALL_TENANTS, id)).map((row) => ({ id: row.id, switch: row.switchName, ...row.call })) };
+  });
+
   app.get('/api/switches', async () => ({
     switches: (await switches.list(ALL_TENANTS)).map((s) => ({ name: s.name, tenant: s.tenantId, format: s.format, timezone: s.timezone })),
   }));
