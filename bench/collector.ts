@@ -16,6 +16,8 @@ import { freePort } from '../src/transports/transport.js';
 
 const BIN = fileURLToPath(new URL('../../bin/calltrail.js', import.meta.url));
 const HEAP_MB = 224;
+/** A young generation big enough that a busy stream's short-lived objects die there instead of being promoted. */
+const SEMI_SPACE_MB = 32;
 
 export interface CollectorBenchResult {
   name: string;
@@ -64,7 +66,7 @@ export async function benchCollector(engine: 'postgres' | 'pglite', databaseUrl:
   const store = databaseUrl ? ['--database', databaseUrl] : ['--data', join(dir, 'data')];
   // The heap budget a collector is deployed with (contrib/calltrail-collect.service): V8 otherwise
   // lets garbage pile up to a fraction of the machine's memory before it collects it.
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, BIN, 'collect', '--config', config, ...store], {
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, BIN, 'collect', '--config', config, ...store], {
     env: { ...process.env, CALLTRAIL_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -104,7 +106,7 @@ export async function benchCollector(engine: 'postgres' | 'pglite', databaseUrl:
       seconds: Math.round(seconds * 1000) / 1000,
       rowsPerSecond: Math.round(lines.length / seconds),
       peakRssMb: peakRssMb(child.pid!),
-      note: `${connections} concurrent TCP connections → journal (fsync every 100 ms) → parse → ${engine}; until the checkpoint covers every record; node --max-old-space-size=${HEAP_MB}`,
+      note: `${connections} concurrent TCP connections → journal (fsync every 100 ms) → parse → ${engine}; until the checkpoint covers every record; node --max-old-space-size=${HEAP_MB} --max-semi-space-size=${SEMI_SPACE_MB}`,
     };
   } finally {
     child.kill('SIGTERM');

@@ -238,10 +238,10 @@ async function main(): Promise<void> {
   }
   if (POSTGRES_URL) {
     const copy = importResult('postgres')?.baseline;
-    for (const r of await benchSqlPull(POSTGRES_URL, 'postgres', SQL_PULL_ROWS)) {
+    for (const r of await benchSqlPull(POSTGRES_URL, 'postgres', SQL_PULL_ROWS, POSTGRES_URL)) {
       record({ ...r, ...(copy ? { baseline: copy, ratioToBaseline: round(r.rowsPerSecond / copy.rowsPerSecond) } : {}) } as Result);
     }
-    if (MYSQL_URL) for (const r of await benchSqlPull(MYSQL_URL, 'mysql', SQL_PULL_ROWS)) record({ ...r, ...(copy ? { baseline: copy, ratioToBaseline: round(r.rowsPerSecond / copy.rowsPerSecond) } : {}) } as Result);
+    if (MYSQL_URL) for (const r of await benchSqlPull(MYSQL_URL, 'mysql', SQL_PULL_ROWS, POSTGRES_URL)) record({ ...r, ...(copy ? { baseline: copy, ratioToBaseline: round(r.rowsPerSecond / copy.rowsPerSecond) } : {}) } as Result);
   }
   clearInterval(rssTimer);
   const out = {

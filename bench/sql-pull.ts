@@ -5,16 +5,22 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { DialPlan } from '../src/config/schema.js';
 import { sqlRow } from '../src/formats/sql-row/format.js';
+import { Ingestor } from '../src/pipeline/ingest.js';
+import { openDatabase } from '../src/store/database.js';
+import { migrate } from '../src/store/migrate.js';
+import { createScratchDatabase } from '../src/store/scratch-database.js';
+import { SwitchesRepository } from '../src/store/switches-repository.js';
 import { openEngine } from '../src/sources/sql-pull/engines.js';
 import { startSqlPull, type SqlPullSink } from '../src/sources/sql-pull/pull.js';
 import { ASTERISK_CDR_MYSQL, ASTERISK_CDR_PGSQL, ASTERISK_COLUMNS, asteriskRows, insertAsterisk, scratchMysql, scratchPostgres } from '../src/sources/sql-pull/test-support.js';
 
 // The SQL pull source reading an Asterisk cdr table of N rows (ordered by calldate, uniqueid, as the
 // asterisk-cdr preset does; the table has an index on both) from a local PostgreSQL or MariaDB:
-// into a sink that does nothing, and through the sql-row parser. The full path into Calltrail's
-// store is the lead's to hook (bench/run.ts).
-//   npx tsx bench/sql-pull.ts postgres|mysql URL [ROWS]
+// into a sink that does nothing, through the sql-row parser, and (given a PostgreSQL server for
+// Calltrail's own store) all the way: parsed, deduped, stored in calls with the rollups.
+//   npx tsx bench/sql-pull.ts postgres|mysql URL [ROWS] [STORE_URL]
 
 export interface SqlPullBenchResult {
   name: string;
@@ -83,7 +89,7 @@ async function pullAll(url: string, engine: 'postgres' | 'mysql', rows: number, 
 }
 
 /** Fills a scratch table with `rows` Asterisk rows on the server at sourceUrl and measures pulling them. */
-export async function benchSqlPull(sourceUrl: string, engine: 'postgres' | 'mysql', rows: number, batchSize = 5000): Promise<SqlPullBenchResult[]> {
+export async function benchSqlPull(sourceUrl: string, engine: 'postgres' | 'mysql', rows: number, storeUrl?: string, batchSize = 5000): Promise<SqlPullBenchResult[]> {
   const scratch = engine === 'postgres' ? await scratchPostgres(sourceUrl) : await scratchMysql(sourceUrl);
   try {
     const t0 = process.hrtime.bigint();
@@ -114,14 +120,45 @@ export async function benchSqlPull(sourceUrl: string, engine: 'postgres' | 'mysq
       rowsPerSecond: Math.round(rows / parsed),
       note: 'as above, each record parsed into a Call',
     });
+    if (storeUrl) {
+      const stored = await pullIntoStore(scratch.url, engine, rows, batchSize, storeUrl);
+      results.push({
+        name: `sql pull ${label} → Calltrail on PostgreSQL`,
+        rows,
+        seconds: +stored.toFixed(3),
+        rowsPerSecond: Math.round(rows / stored),
+        note: 'as above, and stored: journal rows, dedupe, calls and hourly rollups in a fresh Calltrail database, one transaction per 5,000 rows',
+      });
+    }
     return results;
   } finally {
     await scratch.drop();
   }
 }
 
+/** Pulls every row into a fresh Calltrail store on the PostgreSQL server at storeUrl; returns the seconds until all are committed. */
+async function pullIntoStore(url: string, engine: 'postgres' | 'mysql', rows: number, batchSize: number, storeUrl: string): Promise<number> {
+  const fresh = await createScratchDatabase(storeUrl, 'ct_bench_pull');
+  const database = await openDatabase({ url: fresh.url });
+  try {
+    await migrate(database);
+    const row = await new SwitchesRepository(database).upsert({ name: 'asterisk-db', tenant: 'default', format: 'sql-row', timezone: 'Europe/London', dialPlan: { country: 'GB' } as DialPlan });
+    const ingestor = new Ingestor(database, { maxBatch: batchSize });
+    const stream = ingestor.openStream({ row, format: sqlRow, dialPlan: { country: 'GB' } as DialPlan }, 'cdr');
+    const t0 = process.hrtime.bigint();
+    await pullAll(url, engine, rows, (r) => stream.ingest(r.text), batchSize);
+    await ingestor.close();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (ingestor.stats.inserted !== rows) throw new Error(`stored ${ingestor.stats.inserted} of ${rows} rows: ${JSON.stringify(ingestor.stats)}`);
+    return seconds;
+  } finally {
+    await database.close();
+    await fresh.drop();
+  }
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const [engine, url, rows] = process.argv.slice(2) as ['postgres' | 'mysql', string, string | undefined];
-  const results = await benchSqlPull(url, engine, Number(rows ?? 200_000));
+  const [engine, url, rows, storeUrl] = process.argv.slice(2) as ['postgres' | 'mysql', string, string | undefined, string | undefined];
+  const results = await benchSqlPull(url, engine, Number(rows ?? 200_000), storeUrl);
   process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 }
