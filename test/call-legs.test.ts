@@ -104,9 +104,9 @@ for (const engine of ENGINES) {
       const sw = await makeSwitch(database, 'fs-chain', format);
       const leg = (uuid: string, bleg: string, origin: string, start: string, answer: string, end: string, billsec: number) =>
         `"Alice","1000","02079460123","default","${start}","${answer}","${end}","${billsec + 5}","${billsec}","NORMAL_CLEARING","${uuid}","${bleg}","","PCMA","PCMA","${origin}"`;
-      const p = leg('00000000-0000-4000-8000-00000000000p', '', '', '2026-01-15 08:00:00', '2026-01-15 08:00:05', '2026-01-15 08:01:05', 60);
-      const q = leg('00000000-0000-4000-8000-00000000000q', '', '', '2026-01-15 08:01:05', '2026-01-15 08:01:06', '2026-01-15 08:03:06', 120);
-      const r = leg('00000000-0000-4000-8000-00000000000r', '00000000-0000-4000-8000-00000000000q', '00000000-0000-4000-8000-00000000000p', '2026-01-15 08:00:00', '2026-01-15 08:00:05', '2026-01-15 08:03:06', 181);
+      const p = leg('00000000-0000-4000-8000-0000000000a1', '', '', '2026-01-15 08:00:00', '2026-01-15 08:00:05', '2026-01-15 08:01:05', 60);
+      const q = leg('00000000-0000-4000-8000-0000000000a2', '', '', '2026-01-15 08:01:05', '2026-01-15 08:01:06', '2026-01-15 08:03:06', 120);
+      const r = leg('00000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', '2026-01-15 08:00:00', '2026-01-15 08:00:05', '2026-01-15 08:03:06', 181);
       const bus = new CallBus();
       const published: string[] = [];
       bus.subscribe((batch) => published.push(...batch.map((c) => c.id)));
@@ -132,9 +132,9 @@ for (const engine of ENGINES) {
         expect(res.statusCode).toBe(200);
         const legs = (res.json() as { legs: { callId: string; talkSeconds: number }[] }).legs;
         expect(legs.map((l) => [l.callId, l.talkSeconds])).toEqual([
-          ['00000000-0000-4000-8000-00000000000p', 60],
-          ['00000000-0000-4000-8000-00000000000q', 120],
-          ['00000000-0000-4000-8000-00000000000r', 181],
+          ['00000000-0000-4000-8000-0000000000a1', 60],
+          ['00000000-0000-4000-8000-0000000000a2', 120],
+          ['00000000-0000-4000-8000-0000000000a3', 181],
         ]);
         expect((await app.inject({ method: 'GET', url: '/api/calls/nope/legs' })).statusCode).toBe(400);
       } finally {

@@ -5,7 +5,7 @@ import { defaultDestinations, destinationTable, type DestinationTable } from '..
 import { NumberLists, TenantLists, type ListRule } from '../numbers/lists.js';
 import { nanoText, parseNano, type RatePlan } from '../rating/plan.js';
 import { compilePlan, rateCall, type CompiledPlan, type RateInput, type RateResult } from '../rating/rate.js';
-import type { CallRating } from '../store/calls-repository.js';
+import { UNRATED, type CallRating } from '../store/calls-repository.js';
 import type { Database } from '../store/database.js';
 import { RatingRepository, type TenantDestination, type TenantDirectoryEntry, type TenantListRule } from '../store/rating-repository.js';
 import { ALL_TENANTS } from '../store/scope.js';
@@ -128,19 +128,7 @@ export class Pricing implements CallPricer {
 
   price(call: Call, tenantId: string, startedAtMs: number): CallRating {
     const extra = call.extra;
-    const rating: CallRating = {
-      costNanos: null,
-      costCurrency: null,
-      costPlan: null,
-      priceNanos: null,
-      priceCurrency: null,
-      pricePlan: null,
-      destination: null,
-      person: null,
-      department: null,
-      costCentre: null,
-      listed: null,
-    };
+    const rating: CallRating = { ...UNRATED };
 
     if (call.extension) {
       const entry = this.directories.get(tenantId)?.lookup(call.extension, call.startedAt);

@@ -1,10 +1,10 @@
+import type { Selectable } from 'kysely';
 import type { Call, CallEvent } from '../core/call.js';
 import { readDigits } from '../core/digits.js';
 import { epochOfIso, isoInZone, toIso } from '../core/time.js';
 import { BinaryCopyWriter } from './copy-binary.js';
 import { copyRow, type Database, type Tx } from './database.js';
 import { JournalIdAllocator } from './journal-ids.js';
-import type { Selectable } from 'kysely';
 import type { CallsTable, RawRecordStatus } from './schema.js';
 import type { TenantScope } from './scope.js';
 import { joinLegs } from './call-legs.js';
@@ -127,7 +127,8 @@ function timeOf(iso: string | null): number | null {
   return iso === null ? null : epochOfIso(iso);
 }
 
-const UNRATED: CallRating = {
+/** A call's rating columns when nothing rated it. */
+export const UNRATED: Readonly<CallRating> = {
   costNanos: null,
   costCurrency: null,
   costPlan: null,
