@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +10,8 @@ import { CallBus } from '../pipeline/bus.js';
 import { configuredSwitches, syncSwitches } from '../pipeline/switches.js';
 import { buildApp } from '../server/app.js';
 import { tokenDigest } from '../server/routes/ingest.js';
-import { connectSink, simulate } from '../simulate/simulator.js';
+import { generateCalls } from '../simulate/generate.js';
+import { connectSink, frameRecord, simulate } from '../simulate/simulator.js';
 import { pgliteEngine, type TestStore } from '../../test/support/engines.js';
 import { startPushCollector } from './push.js';
 import { freePort } from '../transports/transport.js';
@@ -122,6 +124,48 @@ describe('site collector pushing to the server', () => {
       const after = await countCalls();
       expect(after.calls).toBe(before.calls + 1);
     } finally {
+      await app.close();
+    }
+  });
+
+  it('ends a stream on the server when its connection closed at the site: the assembler hands over the call it held', async () => {
+    const pbxPort = await freePort();
+    const serverPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'calltrail-site-'));
+    dirs.push(dir);
+    const config = configSchema.parse({
+      collector: { id: 'site-c', journal: { dir, fsync: { intervalMs: 20 } } },
+      switches: [{ name: 'mitel-site', format: 'mitel-ipsmdr', timezone: 'Europe/Berlin', sources: [{ type: 'tcp-server', listen: `127.0.0.1:${pbxPort}` }] }],
+    });
+    const app = await startServer(serverPort, config);
+    const collector = await startPushCollector(config, configuredSwitches(config), { url: `http://127.0.0.1:${serverPort}`, token: TOKEN });
+    const storedCalls = async (): Promise<{ call_id: string; disposition: string; talk_seconds: number }[]> =>
+      store.database.transaction((tx) =>
+        tx.query(`SELECT c.call_id, c.disposition, c.talk_seconds FROM calls c JOIN switches s ON s.id = c.switch_id WHERE s.name = 'mitel-site'`),
+      );
+    try {
+      // The call's events up to its transfer's answer; the PBX drops the connection before DISCONNECTED.
+      const format = getFormat('mitel-ipsmdr');
+      const [sim] = generateCalls({ count: 1, seed: 5 });
+      const events = format.render(sim!, { timeZone: 'Europe/Berlin', referenceDate: '2026-01-20' });
+      expect(events.at(-1)).toContain('DISCONNECTED');
+      const held = events.slice(0, -1);
+      const socket = net.connect({ host: '127.0.0.1', port: pbxPort });
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(held.map((e) => frameRecord(format.framing, e)).join(''));
+      for (let i = 0; i < 200 && collector.status().journal.committedSequence < held.length; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(collector.status().journal.committedSequence).toBe(held.length);
+      expect(await storedCalls()).toEqual([]); // every event is stored; the call is still open
+
+      await new Promise<void>((resolve) => socket.end(() => resolve()));
+      let calls: Awaited<ReturnType<typeof storedCalls>> = [];
+      for (let i = 0; i < 200 && calls.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        calls = await storedCalls();
+      }
+      expect(calls).toEqual([{ call_id: '2026011509025200000000', disposition: 'answered', talk_seconds: 18 }]);
+    } finally {
+      await collector.stop();
       await app.close();
     }
   });

@@ -23,7 +23,23 @@ export interface PushTarget {
   token: string;
 }
 
-export function pushConsumer(collector: string, target: PushTarget, status?: () => Record<string, unknown>): JournalConsumer {
+export interface PushOptions {
+  /** The site's health, sent with each batch. */
+  status?: () => Record<string, unknown>;
+  /**
+   * Journal sources of streams that ended here (a connection closed) and whose records the server
+   * has acknowledged. They go with the next request, and leave the set once the server took it.
+   */
+  ended?: Set<string>;
+}
+
+function endedStream(source: string): { switch: string; stream: string } {
+  const { switchName, stream } = splitJournalSource(source);
+  return { switch: switchName, stream };
+}
+
+/** The pump's consumer: each journal batch is one POST. Called with no records, it sends the ended streams alone. */
+export function pushConsumer(collector: string, target: PushTarget, options: PushOptions = {}): JournalConsumer {
   const endpoint = new URL('/api/ingest', target.url).toString();
   return async (batch: JournalRecord[]) => {
     const records: IngestBatch['records'] = [];
@@ -45,8 +61,14 @@ export function pushConsumer(collector: string, target: PushTarget, status?: () 
         ...(r.ordinal !== undefined ? { ordinal: r.ordinal } : {}),
       });
     }
-    if (records.length === 0) return;
-    const body: IngestBatch = { collector, records, ...(status ? { status: status() } : {}) };
+    const ended = [...(options.ended ?? [])];
+    if (records.length === 0 && ended.length === 0) return;
+    const body: IngestBatch = {
+      collector,
+      records,
+      ...(ended.length > 0 ? { ended: ended.map(endedStream) } : {}),
+      ...(options.status ? { status: options.status() } : {}),
+    };
     let response: Response;
     try {
       response = await fetch(endpoint, {
@@ -68,6 +90,7 @@ export function pushConsumer(collector: string, target: PushTarget, status?: () 
       }
       throw new CalltrailError('TRANSPORT', `${endpoint} answered ${response.status}: ${message}`);
     }
+    for (const source of ended) options.ended!.delete(source);
   };
 }
 
@@ -82,7 +105,15 @@ export async function startPushCollector(config: Config, switches: Map<string, S
   const id = collectorId(config);
   let running: Awaited<ReturnType<typeof runJournaledSources>> | null = null;
   const status = (): Record<string, unknown> => (running ? { journal: journalStatus(running), sources: running.sourceStatus() } : {});
-  running = await runJournaledSources(config, switches, pushConsumer(id, target, status));
+  const ended = new Set<string>();
+  const consumer = pushConsumer(id, target, { status, ended });
+  running = await runJournaledSources(config, switches, consumer, {
+    onEnded: async (source) => {
+      ended.add(source);
+      // Told at once; if the server cannot be reached now, it goes with the next batch.
+      await consumer([]).catch(() => undefined);
+    },
+  });
   return {
     id,
     status: () => ({ journal: journalStatus(running!), sources: running!.sourceStatus() }),

@@ -16,6 +16,12 @@ const log = logger('ingest');
 
 /** Journal batches are at most a few MiB (the pump's maxBatchBytes). */
 const BODY_LIMIT = 32 * 1024 * 1024;
+/**
+ * A stream the site never said had ended (an older collector, a message lost) is ended after a day
+ * without records, as the assemblers give up on a call after a day too: a server that runs for
+ * months does not keep every connection it ever heard of.
+ */
+const IDLE_STREAM_MS = 24 * 3600 * 1000;
 
 export const ingestBatchSchema = z.object({
   collector: z.string().min(1).max(200),
@@ -38,6 +44,14 @@ export const ingestBatchSchema = z.object({
         .strict(),
     )
     .max(100_000),
+  /**
+   * Streams that ended at the site (a connection closed) after all their records were acknowledged:
+   * the server ends them too, so an assembler hands over the calls it still holds.
+   */
+  ended: z
+    .array(z.object({ switch: z.string().min(1), stream: z.string().min(1) }).strict())
+    .max(10_000)
+    .optional(),
 });
 export type IngestBatch = z.input<typeof ingestBatchSchema>;
 
@@ -66,7 +80,19 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): { 
   const digests = deps.tokenDigests.map((d) => Buffer.from(d, 'hex'));
   /** One ingestor per remote collector: receipts name the collector that saw each record. */
   const ingestors = new Map<string, Ingestor>();
-  const streams = new Map<string, IngestStream>();
+  const streams = new Map<string, { stream: IngestStream; lastMs: number }>();
+  let lastSweepMs = Date.now();
+
+  const endStream = async (key: string): Promise<void> => {
+    const open = streams.get(key);
+    streams.delete(key);
+    await open?.stream.end();
+  };
+  const endIdleStreams = async (now: number): Promise<void> => {
+    if (now - lastSweepMs < IDLE_STREAM_MS / 24) return;
+    lastSweepMs = now;
+    for (const [key, open] of streams) if (now - open.lastMs > IDLE_STREAM_MS) await endStream(key);
+  };
 
   const ingestorFor = (collector: string): Ingestor => {
     let ingestor = ingestors.get(collector);
@@ -86,21 +112,27 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): { 
       const issue = parsed.error.issues[0]!;
       throw new CalltrailError('VALIDATION', `ingest batch: ${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
-    const { collector, records } = parsed.data;
-    const unknown = [...new Set(records.map((r) => r.switch))].filter((name) => !deps.switches.has(name));
+    const { collector, records, ended = [] } = parsed.data;
+    const unknown = [...new Set([...records, ...ended].map((r) => r.switch))].filter((name) => !deps.switches.has(name));
     if (unknown.length > 0) {
       // Refused whole: the collector keeps the batch and retries once the server's config names the switch.
       throw new CalltrailError('VALIDATION', `unknown switch(es) ${unknown.map((n) => `"${n}"`).join(', ')}: add them to the server's configuration`);
     }
     const ingestor = ingestorFor(collector);
+    const keyOf = (r: { switch: string; stream: string }): string => `${collector}\u0000${r.switch}\u0000${r.stream}`;
+    const nowMs = Date.now();
+    // Their records came in earlier batches: a stream of the same name in this one is a new one.
+    for (const r of ended) await endStream(keyOf(r));
+    await endIdleStreams(nowMs);
     for (const r of records) {
-      const key = `${collector}\u0000${r.switch}\u0000${r.stream}`;
-      let stream = streams.get(key);
-      if (!stream) {
-        stream = ingestor.openStream(deps.switches.get(r.switch)!, r.stream);
-        streams.set(key, stream);
+      const key = keyOf(r);
+      let open = streams.get(key);
+      if (!open) {
+        open = { stream: ingestor.openStream(deps.switches.get(r.switch)!, r.stream), lastMs: nowMs };
+        streams.set(key, open);
       }
-      const wait = stream.ingest(r.text, {
+      open.lastMs = nowMs;
+      const wait = open.stream.ingest(r.text, {
         sequence: r.sequence,
         receivedAt: new Date(r.receivedAt),
         ...(r.truncated ? { truncatedAt: Buffer.byteLength(r.text, 'utf8') } : {}),
