@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
 import { runCli } from './support/cli.js';
@@ -96,6 +96,26 @@ describe('calltrail config check', () => {
         'switches[1].name: duplicate switch name "hq"',
       ].sort(),
     );
+  });
+
+  it('loads the format definitions the switches name, and lists their problems by path', async () => {
+    const definition = file('pbx-format.yaml', ['id: my-pbx', 'layout:', '  kind: fixed', '  fields:', '    Start: [0, 10]', ''].join('\n'));
+    const config = file(
+      'formats.yaml',
+      [
+        'switches:',
+        `  - { name: a, formatFile: ${definition}, timezone: UTC, sources: [] }`,
+        '  - { name: b, formatFile: ./no-such-definition.yaml, timezone: UTC, sources: [] }',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['config', 'check', config]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `${config}: switches[0].formatFile.name: Invalid input: expected string, received undefined (line 1)`,
+      `${config}: switches[1].formatFile: ${resolve(dirname(config), 'no-such-definition.yaml')}: no such file`,
+      '2 problem(s)',
+    ]);
   });
 
   it('points at the line of a YAML syntax error', async () => {
