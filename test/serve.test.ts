@@ -74,7 +74,7 @@ for (const engine of ENGINES) {
 }
 
 describe('calltrail serve with no configuration', () => {
-  it('runs the marked demo: simulated PBXs of three formats send calls at once; --no-demo starts empty', async () => {
+  it('runs the marked demo: simulated PBXs of three formats send calls at once; --no-demo removes what it stored', async () => {
     const cwd = mkdtempSync(join(tmp, 'newcomer-'));
     const server = startCli(['serve', '--port', '0', '--host', '127.0.0.1'], { cwd });
     try {
@@ -90,12 +90,17 @@ describe('calltrail serve with no configuration', () => {
     } finally {
       expect(await server.stop()).toBe(0);
     }
-    expect(existsSync(join(cwd, 'data', 'journal'))).toBe(true);
+    expect(existsSync(join(cwd, 'data', 'journal', 'demo'))).toBe(true); // the demo collector's own journal
     const quiet = startCli(['serve', '--port', '0', '--host', '127.0.0.1', '--no-demo'], { cwd });
     try {
+      const [, removed] = await quiet.waitFor(/the demo is over: removed its 3 switch\(es\) and their (\d+) call\(s\)/);
+      expect(Number(removed)).toBeGreaterThanOrEqual(3);
       const [, base] = await quiet.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+) /);
       expect(quiet.output.stderr).not.toContain('DEMO MODE');
-      expect(((await getJson(`${base}/api/switches`)).switches as unknown[]).length).toBe(3); // the demo's switches stay, with their calls
+      expect((await getJson(`${base}/api/switches`)).switches).toEqual([]);
+      expect((await getJson(`${base}/api/calls`)).calls).toEqual([]);
+      expect(((await getJson(`${base}/api/collectors`)).collectors as { id: string }[]).map((c) => c.id)).not.toContain('demo');
+      expect(existsSync(join(cwd, 'data', 'journal', 'demo'))).toBe(false);
     } finally {
       expect(await quiet.stop()).toBe(0);
     }

@@ -128,6 +128,33 @@ for (const engine of ENGINES) {
       ]);
     });
 
+    it('removes a switch with everything stored for it, and nothing of another switch', async () => {
+      const counts = async (switchId: number) =>
+        one<Record<string, string>>(
+          database,
+          `SELECT (SELECT count(*) FROM calls WHERE switch_id = $1)::text AS calls,
+                  (SELECT count(*) FROM raw_records WHERE switch_id = $1)::text AS raw,
+                  (SELECT count(*) FROM call_rollups_hourly WHERE switch_id = $1)::text AS rollups,
+                  (SELECT count(*) FROM sources WHERE switch_id = $1)::text AS sources,
+                  (SELECT count(*) FROM receipts r JOIN calls c ON c.id = r.call_id WHERE c.switch_id = $1)::text AS receipts,
+                  (SELECT count(*) FROM switches WHERE id = $1)::text AS switches`,
+          [switchId],
+        );
+      const [gone, kept] = [await makeSwitch(database, 'to-remove'), await makeSwitch(database, 'to-keep')];
+      for (const sw of [gone, kept]) {
+        await new SwitchesRepository(database).syncSources(sw.row.id, [{ name: 'pbx', type: 'tcp-server', enabled: true, settings: {} }]);
+        await ingestLines(database, sw, [HEADER, row(`${sw.row.name}-1`, '2026-05-01 08:00:00', 10, 5), row(`${sw.row.name}-2`, '2026-05-01 09:30:00', 20, 0, 19), 'junk'], 'logger-1');
+      }
+      const before = await counts(kept.row.id);
+      expect(before).toEqual({ calls: '2', raw: '2', rollups: '2', sources: '1', receipts: '2', switches: '1' });
+      expect(await counts(gone.row.id)).toEqual(before);
+
+      expect(await new SwitchesRepository(database).remove(gone.row.id)).toBe(2);
+      expect(await counts(gone.row.id)).toEqual({ calls: '0', raw: '0', rollups: '0', sources: '0', receipts: '0', switches: '0' });
+      expect(await counts(kept.row.id)).toEqual(before);
+      expect(await new SwitchesRepository(database).findByName(ALL_TENANTS, 'to-remove')).toBeNull();
+    });
+
     it('keeps each switch\'s sources as configured', async () => {
       const sw = await makeSwitch(database, 'sourced');
       const repo = new SwitchesRepository(database);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CalltrailError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { startCollector } from '../collector/collector.js';
-import { createDemo } from '../collector/demo.js';
+import { createDemo, DEMO_COLLECTOR_ID, removeDemoData } from '../collector/demo.js';
 import { CallBus } from '../pipeline/bus.js';
 import { Pricing } from '../pipeline/pricing.js';
 import { syncSwitches } from '../pipeline/switches.js';
@@ -48,11 +48,15 @@ export function registerServe(program: Command): void {
       const loaded = loadConfigFrom(flags);
       // No configuration at all: a newcomer's first start. Simulated PBXs show calls arriving at once.
       const demo = flags.demo && loaded.file === null && loaded.config.switches.length === 0 ? await createDemo() : null;
-      const config = demo ? { ...loaded.config, switches: demo.switches } : loaded.config;
+      const config = demo ? { ...loaded.config, switches: demo.switches, collector: { ...loaded.config.collector, id: DEMO_COLLECTOR_ID } } : loaded.config;
       const database = await openDatabase({ data: config.data, url: config.database, purpose: 'calltrail serve' });
       let collector: Awaited<ReturnType<typeof startCollector>> | null = null;
       try {
         await migrate(database);
+        if (!demo) {
+          const removed = await removeDemoData(database, config);
+          if (removed.switches > 0) process.stderr.write(`calltrail: the demo is over: removed its ${removed.switches} switch(es) and their ${removed.calls} call(s)\n`);
+        }
         const switches = (await Pricing.load(database)).attachTo(await syncSwitches(database, config, { configFile: loaded.file }));
         const bus = new CallBus();
         // The demo's PBXs first: the one our TCP client calls must be listening (the others retry).

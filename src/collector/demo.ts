@@ -1,10 +1,15 @@
+import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SwitchConfig } from '../config/schema.js';
+import type { Config, SwitchConfig } from '../config/schema.js';
 import { switchSchema } from '../config/schema.js';
 import { logger } from '../core/log.js';
 import { getFormat } from '../formats/registry.js';
 import { simulate, START_COMMANDS, type RecordSink } from '../simulate/simulator.js';
+import type { Database } from '../store/database.js';
+import { ALL_TENANTS } from '../store/scope.js';
+import { SwitchesRepository } from '../store/switches-repository.js';
 import { freePort } from '../transports/transport.js';
 
 // `calltrail serve` with no configuration at all: a clearly marked demo. Simulated PBXs of three
@@ -19,8 +24,21 @@ interface DemoPbx {
   timeZone: string;
   /** push: the PBX connects to our tcp-server source; listen: our tcp-client connects to it. */
   mode: 'push' | 'listen';
+}
+
+/** A demo PBX and the loopback port it talks on. */
+interface DemoPbxAt extends DemoPbx {
   port: number;
 }
+
+const DEMO_PBXS: readonly DemoPbx[] = [
+  { switchName: 'demo-panasonic', format: 'panasonic', timeZone: 'Europe/London', mode: 'push' },
+  { switchName: 'demo-mitel', format: 'mitel-cs5000', timeZone: 'America/Chicago', mode: 'listen' },
+  { switchName: 'demo-avaya', format: 'avaya-ipo', timeZone: 'Europe/Berlin', mode: 'push' },
+];
+
+/** The demo's collector has a journal of its own, which a configuration used later never reads. */
+export const DEMO_COLLECTOR_ID = 'demo';
 
 export interface Demo {
   switches: SwitchConfig[];
@@ -43,11 +61,8 @@ function socketSink(socket: net.Socket): RecordSink {
 }
 
 export async function createDemo(): Promise<Demo> {
-  const pbxs: DemoPbx[] = [
-    { switchName: 'demo-panasonic', format: 'panasonic', timeZone: 'Europe/London', mode: 'push', port: await freePort() },
-    { switchName: 'demo-mitel', format: 'mitel-cs5000', timeZone: 'America/Chicago', mode: 'listen', port: await freePort() },
-    { switchName: 'demo-avaya', format: 'avaya-ipo', timeZone: 'Europe/Berlin', mode: 'push', port: await freePort() },
-  ];
+  const pbxs: DemoPbxAt[] = [];
+  for (const pbx of DEMO_PBXS) pbxs.push({ ...pbx, port: await freePort() });
   const countries: Record<string, string> = { 'Europe/London': 'GB', 'America/Chicago': 'US', 'Europe/Berlin': 'DE' };
   const switches = pbxs.map((p) =>
     switchSchema.parse({
@@ -78,7 +93,7 @@ export async function createDemo(): Promise<Demo> {
     socket.destroy();
   }
 
-  async function pushLoop(pbx: DemoPbx, seed: number): Promise<void> {
+  async function pushLoop(pbx: DemoPbxAt, seed: number): Promise<void> {
     while (!abort.signal.aborted) {
       const socket = net.connect({ host: '127.0.0.1', port: pbx.port });
       socket.on('error', () => socket.destroy());
@@ -89,7 +104,7 @@ export async function createDemo(): Promise<Demo> {
     }
   }
 
-  function listenPbx(pbx: DemoPbx, seed: number): void {
+  function listenPbx(pbx: DemoPbxAt, seed: number): void {
     const start = Buffer.from(START_COMMANDS[pbx.format] ?? new Uint8Array());
     const server = net.createServer((socket) => {
       socket.on('error', () => socket.destroy());
@@ -124,4 +139,26 @@ export async function createDemo(): Promise<Demo> {
       await Promise.all(running);
     },
   };
+}
+
+/**
+ * Once a configuration is in use (or --no-demo), what an earlier demo stored goes: its switches
+ * (unless the configuration names them), their calls, and the demo collector's journal and row.
+ * Returns how many switches and calls were removed.
+ */
+export async function removeDemoData(database: Database, config: Config): Promise<{ switches: number; calls: number }> {
+  const configured = new Set(config.switches.map((s) => s.name));
+  const switches = new SwitchesRepository(database);
+  let removed = 0;
+  let calls = 0;
+  for (const row of await switches.list(ALL_TENANTS)) {
+    const demo = DEMO_PBXS.some((p) => p.switchName === row.name && p.format === row.format);
+    if (!demo || configured.has(row.name)) continue;
+    calls += await switches.remove(row.id);
+    removed++;
+  }
+  await database.db.deleteFrom('collectors').where('id', '=', DEMO_COLLECTOR_ID).execute();
+  const journal = join(config.data ?? 'data', 'journal', DEMO_COLLECTOR_ID);
+  if (existsSync(journal)) rmSync(journal, { recursive: true, force: true });
+  return { switches: removed, calls };
 }

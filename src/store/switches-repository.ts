@@ -77,6 +77,22 @@ export class SwitchesRepository {
     await removal.execute();
   }
 
+  /**
+   * Deletes a switch and everything stored for it: calls and legs with their receipts, journal
+   * rows, events, rollups and sources. Returns how many calls it had.
+   */
+  async remove(switchId: number): Promise<number> {
+    return this.database.transaction(async (tx) => {
+      await tx.query('DELETE FROM receipts WHERE call_id IN (SELECT id FROM calls WHERE switch_id = $1 UNION ALL SELECT id FROM call_legs WHERE switch_id = $1)', [switchId]);
+      const [removed] = await tx.query<{ calls: string }>('WITH d AS (DELETE FROM calls WHERE switch_id = $1 RETURNING 1) SELECT count(*)::text AS calls FROM d', [switchId]);
+      for (const table of ['call_legs', 'leg_keys', 'call_events', 'raw_records', 'call_rollups_hourly']) {
+        await tx.query(`DELETE FROM ${table} WHERE switch_id = $1`, [switchId]);
+      }
+      await tx.query('DELETE FROM switches WHERE id = $1', [switchId]); // its sources go with it (ON DELETE CASCADE)
+      return Number(removed!.calls);
+    });
+  }
+
   async findByName(scope: TenantScope, name: string): Promise<SwitchRow | null> {
     let q = this.database.db
       .selectFrom('switches')
