@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalltrailError } from '../src/core/errors.js';
 import { getFormat } from '../src/formats/registry.js';
@@ -311,6 +313,25 @@ describe('store guards', () => {
       expect((err as CalltrailError).message).toContain(`is in use by process ${process.pid}`);
     } finally {
       await store.cleanup();
+    }
+  });
+
+  it('makes a new embedded database aside and moves it into place, over the leftovers of a start cut off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calltrail-new-data-'));
+    try {
+      mkdirSync(join(dir, 'pgdata.partial'));
+      writeFileSync(join(dir, 'pgdata.partial', 'PG_VERSION'), 'half');
+      const database = await openDatabase({ data: dir });
+      try {
+        expect(await migrate(database)).toEqual([1, 2, 3, 4]);
+        expect((await database.transaction((tx) => tx.query<{ shared_buffers: string }>('SHOW shared_buffers')))[0]).toEqual({ shared_buffers: '32MB' });
+      } finally {
+        await database.close();
+      }
+      expect(readdirSync(dir).sort()).toEqual(['pgdata']);
+      expect(readFileSync(join(dir, 'pgdata', 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,16 +108,20 @@ function pgliteOptions(): { startParams: string[] } {
  * of WebAssembly memory would stay resident for the life of the server that created its database.
  */
 async function createPGliteCluster(pgdata: string): Promise<void> {
-  if (existsSync(join(pgdata, 'PG_VERSION'))) return;
-  mkdirSync(pgdata, { recursive: true });
+  if (existsSync(pgdata) && readdirSync(pgdata).length > 0) return; // made before
+  // Made aside and renamed into place, so that a start cut off half-way leaves no half a database.
+  const partial = `${pgdata}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial);
   const module = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const script = 'const { PGlite } = require(process.argv[1]); const db = new PGlite(process.argv[2]); db.waitReady.then(() => db.close())';
   try {
-    await promisify(execFile)(process.execPath, ['-e', script, module, pgdata], { maxBuffer: 1024 * 1024 });
+    await promisify(execFile)(process.execPath, ['-e', script, module, partial], { maxBuffer: 1024 * 1024 });
   } catch (err) {
     const stderr = ((err as { stderr?: string }).stderr ?? '').trim().split('\n').slice(-3).join(' ');
     throw new Error(`creating the database failed: ${stderr || (err as Error).message}`);
   }
+  renameSync(partial, pgdata);
 }
 
 async function openPGlite(dir: string, purpose: string): Promise<Database> {
