@@ -192,6 +192,32 @@ describe('tcp-server transport', () => {
     expect(got.map((r) => r.line)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
 
+  it('reads no connection while 16 wait on the sink, and delivers everything once they are through', async () => {
+    const got: ReceivedRecord[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const port = await listen({
+      sink: (r) => {
+        got.push(r);
+        return r.line === 1 ? gate : undefined; // every connection's first record waits
+      },
+    });
+    const waitingOnes = await Promise.all(Array.from({ length: 16 }, () => open(port)));
+    waitingOnes.forEach((c, i) => c.write(`first ${i}\nsecond ${i}\n`));
+    await waitFor('16 first records', () => got.length === 16);
+    const late = await open(port);
+    late.write('late\n');
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      expect(got.map((r) => r.text).filter((t) => t === 'late')).toEqual([]); // not read: its bytes wait in the kernel
+      expect(server!.status().connections).toBe(17);
+    } finally {
+      release();
+    }
+    await waitFor('every record', () => got.length === 33);
+    expect(texts(got).sort()).toEqual([...Array.from({ length: 16 }, (_, i) => [`first ${i}`, `second ${i}`]).flat(), 'late'].sort());
+  });
+
   it('refuses a peer outside the allow-list before reading from it', async () => {
     const got = collect();
     const port = await listen({ sink: got.sink }, { allow: ['127.0.0.1/32'] });

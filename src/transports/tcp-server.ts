@@ -21,6 +21,13 @@ import {
 
 const log = logger('transport.tcp-server');
 
+/**
+ * When this many connections wait on the sink at once, the sink is the slow side: reading the
+ * others would only move their bytes from the kernel's socket buffers into our memory (a burst
+ * from 500 PBXs at once). None is read until half of those are through.
+ */
+const CONGESTED = 16;
+
 export interface TcpServerOptions {
   /** "0.0.0.0", "::", "127.0.0.1" … */
   host: string;
@@ -65,6 +72,21 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
   let accepted = 0;
   let stopping = false;
   const listenAddress = peerUrl('tcp', options.host, options.port);
+  /** Connections whose records wait on the sink; past CONGESTED of them, no connection is read. */
+  const waiting = new Set<Connection>();
+  let congested = false;
+  const readNone = (): void => {
+    congested = true;
+    for (const c of open) c.socket.pause();
+  };
+  const readAll = (): void => {
+    congested = false;
+    for (const c of open) if (!waiting.has(c) && !c.socket.destroyed) c.socket.resume();
+  };
+  const doneWaiting = (c: Connection): void => {
+    waiting.delete(c);
+    if (congested && waiting.size <= CONGESTED / 2) readAll();
+  };
 
   const refuse = (socket: net.Socket, peer: string, why: string): void => {
     status.dropped++;
@@ -90,9 +112,14 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
       sink: route.sink,
       status,
       log,
-      pause: () => socket.pause(),
+      pause: () => {
+        socket.pause();
+        waiting.add(connection);
+        if (!congested && waiting.size >= CONGESTED) readNone();
+      },
       resume: () => {
-        if (!socket.destroyed) socket.resume();
+        doneWaiting(connection);
+        if (!congested && !socket.destroyed) socket.resume();
       },
     });
     const connection: Connection = { peer, socket, receiver };
@@ -106,7 +133,7 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
     if (options.idleTimeoutMs) {
       const ms = options.idleTimeoutMs;
       idle = setTimeout(function onIdle() {
-        if (receiver.busy) return idle?.refresh(); // we are the slow side
+        if (receiver.busy || congested) return idle?.refresh(); // we are the slow side
         log.warn({ peer }, `no data for ${ms} ms; closing`);
         status.lastError = `${peer}: idle for ${ms} ms; closed`;
         socket.destroy();
@@ -125,13 +152,14 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
     socket.on('close', () => {
       if (idle) clearTimeout(idle);
       open.delete(connection);
+      doneWaiting(connection);
       status.connections = open.size;
       void (cleanEnd ? receiver.end() : receiver.abort('connection broke')).then(() => {
         log.info({ peer, records: receiver.records }, 'connection closed');
         options.onClose?.(peer, cleanEnd);
       });
     });
-    socket.resume();
+    if (!congested) socket.resume();
   });
   server.on('error', (err) => {
     status.lastError = `${listenAddress}: ${errorText(err)}`;
