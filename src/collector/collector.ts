@@ -84,13 +84,17 @@ export async function runJournaledSources(
   config: Config,
   switches: Map<string, SwitchRuntime>,
   consumer: JournalConsumer,
-  options: { overlap?: boolean; onEnded?: (source: string) => Promise<void> } = {},
+  options: { overlap?: boolean; durable?: () => Promise<void>; onEnded?: (source: string) => Promise<void> } = {},
 ): Promise<RunningSources> {
   const onEnded = options.onEnded ?? (async () => undefined);
   const id = collectorId(config);
   const journalConfig = config.collector.journal;
   const journal = await RecordJournal.open(journalConfig.dir ?? join(config.data ?? 'data', 'journal', id), journalConfig);
-  const pump = new JournalPump(journal, consumer, { maxBatch: config.collector.batchSize, overlap: options.overlap ?? false }).start();
+  const pump = new JournalPump(journal, consumer, {
+    maxBatch: config.collector.batchSize,
+    overlap: options.overlap ?? false,
+    ...(options.durable ? { durable: options.durable } : {}),
+  }).start();
   const delivery = new JournalDelivery(journal, (source, lastSequence) => {
     void pump
       .whenDelivered(lastSequence)
@@ -165,6 +169,7 @@ export async function startCollector(
   const running = await runJournaledSources(config, switches, ingestConsumer(ingestor, streamFor), {
     // The next batch is parsed while the previous one is written.
     overlap: true,
+    durable: () => database.sync(),
     onEnded: async (source) => {
       // Its records are in: the parse stream ends (an assembler hands over the calls it still holds).
       const stream = streams.get(source);

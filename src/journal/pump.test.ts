@@ -60,6 +60,27 @@ function store(): { consumer: (batch: JournalRecord[]) => Promise<void>; stored:
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, k) => k + 1);
 
 describe('JournalPump', () => {
+  it('moves the checkpoint only once the store says what it committed is durable', async () => {
+    const j = await openJournal();
+    await Promise.all(upTo(300).map((i) => j.append(rec(i))));
+    const s = store();
+    let syncs = 0;
+    let synced: () => void = () => {};
+    const durable = (): Promise<void> => {
+      syncs++;
+      return new Promise<void>((resolve) => (synced = resolve));
+    };
+    const pump = startPump(j, s.consumer, { maxBatch: 100, durable });
+    await pump.whenDelivered(300);
+    expect(s.stored.map((r) => r.sequence)).toEqual(upTo(300)); // storing goes on meanwhile
+    await sleep(50);
+    expect(j.committedSequence).toBe(0);
+    expect(syncs).toBe(3);
+    synced(); // the last batch's sync: its checkpoint covers the batches before it too
+    for (let i = 0; i < 100 && j.committedSequence < 300; i++) await sleep(5);
+    expect(j.committedSequence).toBe(300);
+  });
+
   it('delivers a backlog oldest first in bounded batches and commits each', async () => {
     const j = await openJournal();
     await Promise.all(upTo(2500).map((i) => j.append(rec(i))));

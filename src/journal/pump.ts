@@ -37,6 +37,12 @@ export interface PumpOptions {
    * and may be given a batch again after a later one (ingestConsumer); not for HTTP push.
    */
   overlap?: boolean;
+  /**
+   * Makes what the consumer stored durable before the checkpoint moves past it (the embedded
+   * database writes without fsync: Database.sync). Runs beside the next batch. Absent: a batch the
+   * consumer resolved is durable.
+   */
+  durable?: () => Promise<void>;
 }
 
 interface InFlight {
@@ -60,6 +66,9 @@ export class JournalPump {
   private readonly firstRetryMs: number;
   private readonly maxRetryMs: number;
   private readonly overlap: boolean;
+  private readonly durable: () => Promise<void>;
+  /** The latest batch's sync and checkpoint write (each comes after the one before). */
+  private checkpointing: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private delivered: number;
@@ -76,6 +85,7 @@ export class JournalPump {
     this.firstRetryMs = options.retry?.firstMs ?? 100;
     this.maxRetryMs = options.retry?.maxMs ?? 30_000;
     this.overlap = options.overlap ?? false;
+    this.durable = options.durable ?? (() => Promise.resolve());
     this.delivered = journal.committedSequence;
   }
 
@@ -92,6 +102,7 @@ export class JournalPump {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+    await this.checkpointing;
     this.wakeDelivered();
   }
 
@@ -165,9 +176,11 @@ export class JournalPump {
     this.stats.delivered += flight.batch.length;
     this.stats.batches++;
     this.wakeDelivered();
-    // Not awaited: the next batch goes out while the checkpoint is written. A checkpoint that
-    // fails to reach disk only means these records are delivered again after a restart.
-    this.journal.commit(last).catch((err: unknown) => log.warn({ err }, 'writing the journal checkpoint failed'));
+    // Not awaited: the next batch goes out while the store syncs and the checkpoint is written. A
+    // checkpoint that does not reach disk only means these records are delivered again after a restart.
+    this.checkpointing = this.durable()
+      .then(() => this.journal.commit(last))
+      .catch((err: unknown) => log.warn({ err }, 'writing the journal checkpoint failed'));
     return true;
   }
 

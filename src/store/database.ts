@@ -8,11 +8,14 @@ import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { CalltrailError } from '../core/errors.js';
+import { logger } from '../core/log.js';
 import { lockDataDir } from './lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Schema } from './schema.js';
 
 export type Engine = 'pglite' | 'postgres';
+
+const log = logger('store');
 
 /** A transaction: plain queries and COPY on one connection. */
 export interface Tx {
@@ -31,6 +34,11 @@ export interface Database {
   readonly db: Kysely<Schema>;
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   serverVersion(): Promise<string>;
+  /**
+   * Makes every transaction committed so far durable on disk. PostgreSQL: nothing to do (a commit
+   * is). PGlite writes through the OS without fsync, so its data directory's file system is synced.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,6 +62,10 @@ const PGLITE_SHARED_BUFFERS = '32MB';
 class PGliteDatabase implements Database {
   readonly engine = 'pglite' as const;
   readonly db: Kysely<Schema>;
+  /** The sync running now, and the one queued after it, which every call made meanwhile shares. */
+  private syncing: Promise<void> | null = null;
+  private queuedSync: Promise<void> | null = null;
+  private syncUnavailable = false;
 
   constructor(
     private readonly pglite: PGlite,
@@ -82,6 +94,34 @@ class PGliteDatabase implements Database {
   async serverVersion(): Promise<string> {
     const rows = (await this.pglite.query<{ v: string }>('SELECT version() AS v')).rows;
     return rows[0]?.v ?? 'unknown';
+  }
+
+  sync(): Promise<void> {
+    // A sync that is already running may have started before the caller's commit: queue one after it.
+    if (this.queuedSync) return this.queuedSync;
+    const start = (): Promise<void> => {
+      this.queuedSync = null;
+      const run = this.syncFileSystem().finally(() => {
+        if (this.syncing === run) this.syncing = null;
+      });
+      this.syncing = run;
+      return run;
+    };
+    if (!this.syncing) return start();
+    this.queuedSync = this.syncing.then(start, start);
+    return this.queuedSync;
+  }
+
+  /** syncfs(2) of the data directory's file system, through coreutils' `sync -f`. */
+  private async syncFileSystem(): Promise<void> {
+    if (this.syncUnavailable) return;
+    try {
+      await promisify(execFile)('sync', ['-f', this.location]);
+    } catch (err) {
+      // Without it the embedded database is as durable as before; say so once instead of stalling.
+      this.syncUnavailable = true;
+      log.warn({ err: (err as Error).message, dir: this.location }, 'cannot sync the embedded database to disk (`sync -f`); a power cut may lose its latest writes');
+    }
   }
 
   async close(): Promise<void> {
@@ -192,6 +232,10 @@ class PostgresDatabase implements Database {
   async serverVersion(): Promise<string> {
     const { rows } = await this.pool.query<{ v: string }>('SELECT version() AS v');
     return rows[0]?.v ?? 'unknown';
+  }
+
+  async sync(): Promise<void> {
+    // A commit is durable here (synchronous_commit).
   }
 
   async close(): Promise<void> {

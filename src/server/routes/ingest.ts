@@ -142,6 +142,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): { 
     }
     try {
       await ingestor.flush();
+      await deps.database.sync(); // the site's checkpoint moves on our answer
     } catch (err) {
       log.error({ err, collector }, 'storing a pushed batch failed; the collector will send it again');
       return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'the database could not store the batch; send it again later' } });
