@@ -136,8 +136,8 @@ class PGliteDatabase implements Database {
 
 /**
  * PGlite's WebAssembly memory only grows. PostgreSQL's default 128 MB buffer pool lives in it and
- * fills as the tables grow, while the files are in the OS page cache anyway: a smaller pool keeps
- * a long-running server small at the same speed (bench: collect tcp end to end on pglite).
+ * fills as the tables grow, while the files are in the OS page cache anyway: with 32 MB a collector
+ * taking a burst peaked 130 MB lower for about 4% fewer records/s (16 MB saved nothing more).
  */
 function pgliteOptions(): { startParams: string[] } {
   return { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
