@@ -80,6 +80,8 @@ describe('collector sources', () => {
     expect(status).toHaveLength(1);
     expect(status[0]).toMatchObject({ switch: 'hq', source: 'tcp-server-1', type: 'tcp-server', connected: true });
     expect(status[0]!.records).toBe(a.records + b.records);
+    // Younger than a minute: the rate since the start, so at least every record so far.
+    expect(status[0]!.recordsPerMinute).toBeGreaterThanOrEqual(a.records + b.records);
   });
 
   it('connects to a Mitel 5000, sends the start command and reads its records', async () => {

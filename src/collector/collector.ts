@@ -14,6 +14,7 @@ import { ALL_TENANTS } from '../store/scope.js';
 import { hasFormat } from '../formats/registry.js';
 import type { TransportStatus } from '../transports/transport.js';
 import { JournalDelivery, splitJournalSource } from './journaled.js';
+import { RecordsPerMinute } from './records-per-minute.js';
 import { startSources, type RunningSource, type SourceRef } from './sources.js';
 
 // Runs the configured sources of every switch: each record is appended to the journal on disk
@@ -36,7 +37,7 @@ export interface RunningSources {
   sourceStatus(): SourceStatus[];
 }
 
-export type SourceStatus = TransportStatus & { switch: string; source: string; type: string };
+export type SourceStatus = TransportStatus & { switch: string; source: string; type: string; recordsPerMinute: number };
 
 export interface RunningCollector {
   id: string;
@@ -104,6 +105,7 @@ export async function runJournaledSources(
   const refs: SourceRef[] = config.switches.flatMap((swConfig) =>
     swConfig.sources.map((source, index) => ({ sw: switches.get(swConfig.name)!, source, name: sourceName(source, index) })),
   );
+  const perMinute = new RecordsPerMinute(Date.now());
   const sources = await startSources(refs, delivery, join(config.data ?? 'data', 'sources', id));
   return {
     id,
@@ -119,7 +121,14 @@ export async function runJournaledSources(
       await pump.stop();
       await journal.close();
     },
-    sourceStatus: () => sources.flatMap((s) => s.refs.map((ref) => ({ switch: ref.sw.row.name, source: ref.name, type: ref.source.type, ...s.status() }))),
+    sourceStatus: () =>
+      sources.flatMap((s) =>
+        s.refs.map((ref) => {
+          const status = s.status();
+          const recordsPerMinute = perMinute.rate(`${ref.sw.row.name}/${ref.name}`, status.records);
+          return { switch: ref.sw.row.name, source: ref.name, type: ref.source.type, ...status, recordsPerMinute };
+        }),
+      ),
   };
 }
 
