@@ -59,6 +59,8 @@ export interface JournalStatus {
   dir: string;
   lastSequence: number;
   committedSequence: number;
+  /** Records journaled and not yet stored (or, on a site collector, not yet acknowledged). */
+  backlog: number;
   pump: JournalPump['stats'];
 }
 
@@ -74,7 +76,8 @@ export function collectorId(config: Config): string {
 
 export function journalStatus(running: RunningSources): JournalStatus {
   const { journal, pump } = running;
-  return { dir: journal.dir, lastSequence: journal.lastSequence, committedSequence: journal.committedSequence, pump: { ...pump.stats } };
+  const { lastSequence, committedSequence } = journal;
+  return { dir: journal.dir, lastSequence, committedSequence, backlog: lastSequence - committedSequence, pump: { ...pump.stats } };
 }
 
 /**

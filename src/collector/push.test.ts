@@ -70,6 +70,7 @@ describe('site collector pushing to the server', () => {
       for (let i = 0; i < 100 && collector.status().journal.lastSequence < sent.records; i++) await new Promise((r) => setTimeout(r, 20));
       expect(collector.status().journal.lastSequence).toBe(sent.records);
       expect(collector.status().journal.committedSequence).toBe(0);
+      expect(collector.status().journal.backlog).toBe(sent.records);
       for (let i = 0; i < 100 && !collector.status().journal.pump.failing; i++) await new Promise((r) => setTimeout(r, 20));
       expect(collector.status().journal.pump.failing?.error).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/ingest/);
 
@@ -77,6 +78,7 @@ describe('site collector pushing to the server', () => {
       try {
         for (let i = 0; i < 300 && collector.status().journal.committedSequence < sent.records; i++) await new Promise((r) => setTimeout(r, 50));
         expect(collector.status().journal.committedSequence).toBe(sent.records);
+        expect(collector.status().journal.backlog).toBe(0);
         expect(await countCalls()).toEqual({ calls: 50, receipts: ['site-a'] });
         const health = (await (await fetch(`http://127.0.0.1:${serverPort}/api/collectors`)).json()) as { collectors: { id: string; status: { sources: { type: string; records: number }[] } }[] };
         const site = health.collectors.find((c) => c.id === 'site-a')!;
