@@ -32,7 +32,9 @@ for (const engine of ENGINES) {
   describe.skipIf(!engine.available)(`calltrail serve on ${engine.name}`, () => {
     it('answers health, stores what its file source reads, serves the page, and stops cleanly', async () => {
       const store = await engine.location();
-      const server = startCli(['serve', '--config', configWithFileSource(engine.name), '--port', '0', '--host', '127.0.0.1', ...store.cliArgs]);
+      // Its own working directory: on PostgreSQL the journal goes to ./data/journal.
+      const cwd = mkdtempSync(join(tmp, `serve-${engine.name}-`));
+      const server = startCli(['serve', '--config', configWithFileSource(engine.name), '--port', '0', '--host', '127.0.0.1', ...store.cliArgs], { cwd });
       try {
         const [, base] = await server.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+) /);
         const health = await getJson(`${base}/api/health`);
