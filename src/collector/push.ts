@@ -107,11 +107,24 @@ export async function startPushCollector(config: Config, switches: Map<string, S
   const status = (): Record<string, unknown> => (running ? { journal: journalStatus(running), sources: running.sourceStatus() } : {});
   const ended = new Set<string>();
   const consumer = pushConsumer(id, target, { status, ended });
+  // Ended streams are told at once, one request at a time (a reconnect storm makes no request
+  // storm); when the server cannot be reached, they go with the next batch.
+  let telling = false;
+  const tellEnded = (): void => {
+    if (telling || ended.size === 0) return;
+    telling = true;
+    consumer([]).then(
+      () => {
+        telling = false;
+        tellEnded(); // streams that ended meanwhile
+      },
+      () => (telling = false),
+    );
+  };
   running = await runJournaledSources(config, switches, consumer, {
     onEnded: async (source) => {
       ended.add(source);
-      // Told at once; if the server cannot be reached now, it goes with the next batch.
-      await consumer([]).catch(() => undefined);
+      tellEnded();
     },
   });
   return {
