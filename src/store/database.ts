@@ -9,6 +9,7 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { CalltrailError } from '../core/errors.js';
 import { logger } from '../core/log.js';
+import { nextRun } from '../core/next-run.js';
 import { lockDataDir } from './lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Schema } from './schema.js';
@@ -62,10 +63,9 @@ const PGLITE_SHARED_BUFFERS = '32MB';
 class PGliteDatabase implements Database {
   readonly engine = 'pglite' as const;
   readonly db: Kysely<Schema>;
-  /** The sync running now, and the one queued after it, which every call made meanwhile shares. */
-  private syncing: Promise<void> | null = null;
-  private queuedSync: Promise<void> | null = null;
   private syncUnavailable = false;
+  /** A caller's sync starts after its commit; callers while one runs share the next. */
+  readonly sync = nextRun(() => this.syncFileSystem());
 
   constructor(
     private readonly pglite: PGlite,
@@ -94,22 +94,6 @@ class PGliteDatabase implements Database {
   async serverVersion(): Promise<string> {
     const rows = (await this.pglite.query<{ v: string }>('SELECT version() AS v')).rows;
     return rows[0]?.v ?? 'unknown';
-  }
-
-  sync(): Promise<void> {
-    // A sync that is already running may have started before the caller's commit: queue one after it.
-    if (this.queuedSync) return this.queuedSync;
-    const start = (): Promise<void> => {
-      this.queuedSync = null;
-      const run = this.syncFileSystem().finally(() => {
-        if (this.syncing === run) this.syncing = null;
-      });
-      this.syncing = run;
-      return run;
-    };
-    if (!this.syncing) return start();
-    this.queuedSync = this.syncing.then(start, start);
-    return this.queuedSync;
   }
 
   /** syncfs(2) of the data directory's file system, through coreutils' `sync -f`. */
