@@ -28,6 +28,18 @@ async function open(port: number, localAddress?: string): Promise<net.Socket> {
 
 const texts = (records: ReceivedRecord[]): string[] => records.map((r) => r.text);
 
+/** A sink that keeps what it gets and holds every connection's first record until release(). */
+function firstRecordsWait(): { got: ReceivedRecord[]; release: () => void; sink: Route['sink'] } {
+  const got: ReceivedRecord[] = [];
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  const sink = (r: ReceivedRecord): Promise<void> | undefined => {
+    got.push(r);
+    return r.line === 1 ? gate : undefined;
+  };
+  return { got, release: () => release(), sink };
+}
+
 describe('tcp-server transport', () => {
   it('delivers every record of several concurrent connections exactly once, in order per connection', async () => {
     const got = collect();
@@ -158,15 +170,8 @@ describe('tcp-server transport', () => {
   });
 
   it('pauses reading while the sink is busy (backpressure) and loses nothing', async () => {
-    const got: ReceivedRecord[] = [];
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => (release = r));
-    const port = await listen({
-      sink: (r) => {
-        got.push(r);
-        return r.line === 1 ? gate : undefined;
-      },
-    });
+    const { got, release, sink } = firstRecordsWait();
+    const port = await listen({ sink });
     const c = await open(port);
     const record = 'R'.repeat(98) + '\r\n';
     const total = 40_000; // 4 MB
@@ -193,15 +198,8 @@ describe('tcp-server transport', () => {
   });
 
   it('reads no connection while 16 wait on the sink, and delivers everything once they are through', async () => {
-    const got: ReceivedRecord[] = [];
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => (release = r));
-    const port = await listen({
-      sink: (r) => {
-        got.push(r);
-        return r.line === 1 ? gate : undefined; // every connection's first record waits
-      },
-    });
+    const { got, release, sink } = firstRecordsWait();
+    const port = await listen({ sink });
     const waitingOnes = await Promise.all(Array.from({ length: 16 }, () => open(port)));
     waitingOnes.forEach((c, i) => c.write(`first ${i}\nsecond ${i}\n`));
     await waitFor('16 first records', () => got.length === 16);
